@@ -1,0 +1,212 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/icmigrate/icmigrate/internal/store"
+	"github.com/icmigrate/icmigrate/pkg/intercom"
+)
+
+// runContactsPage migrates one page of source contacts. It enqueues the next
+// page first, so that pages are read ahead and written by many workers at
+// once, then writes each contact of its page that the id map does not know.
+func runContactsPage(ctx context.Context, j *job) (bool, error) {
+	page, resp, err := j.src.Contacts.List(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage, StartingAfter: j.u.Cursor})
+	if err != nil {
+		return false, srcErr(err)
+	}
+	if j.u.Page == 0 {
+		if err := j.setTotal(ctx, page.TotalCount); err != nil {
+			return false, err
+		}
+	}
+	last := resp.NextCursor == "" || len(page.Data) == 0
+	if !last {
+		if err := j.e.enqueue(ctx, pageUnit(j.u, resp.NextCursor)); err != nil {
+			return false, err
+		}
+	}
+	ids := make([]string, len(page.Data))
+	for i, c := range page.Data {
+		ids[i] = c.ID
+	}
+	mapped, err := j.e.store.MapGet(ctx, j.m.ID, PhaseContacts, ids)
+	if err != nil {
+		return false, err
+	}
+	cm, err := newContactMapper(ctx, j)
+	if err != nil {
+		return false, err
+	}
+	for i, c := range page.Data {
+		if mapped[i] != "" {
+			j.count("skipped", 1)
+			continue
+		}
+		if err := migrateContact(ctx, j, cm, c); err != nil {
+			return false, err
+		}
+	}
+	return last, nil
+}
+
+// contactMapper turns a source contact into a destination request.
+type contactMapper struct {
+	admins map[string]string
+}
+
+func newContactMapper(ctx context.Context, j *job) (*contactMapper, error) {
+	admins, err := j.e.store.MapAll(ctx, j.m.ID, PhaseAdmins)
+	if err != nil {
+		return nil, err
+	}
+	return &contactMapper{admins: admins}, nil
+}
+
+// request copies every field the API lets us write. An owner with no
+// teammate of the same email in the destination is left out (the admins
+// phase noted it).
+func (cm *contactMapper) request(c *intercom.Contact) (*intercom.ContactRequest, bool) {
+	r := &intercom.ContactRequest{
+		Role:                   c.Role,
+		ExternalID:             c.ExternalID,
+		Email:                  c.Email,
+		UnsubscribedFromEmails: intercom.Ptr(c.UnsubscribedFromEmails),
+	}
+	if c.Phone != "" {
+		r.Phone = intercom.Ptr(c.Phone)
+	}
+	if c.Name != "" {
+		r.Name = intercom.Ptr(c.Name)
+	}
+	if c.Avatar != nil && c.Avatar.ImageURL != "" {
+		r.Avatar = intercom.Ptr(c.Avatar.ImageURL)
+	}
+	if c.SignedUpAt != 0 {
+		r.SignedUpAt = intercom.Ptr(c.SignedUpAt)
+	}
+	if c.LastSeenAt != 0 {
+		r.LastSeenAt = intercom.Ptr(c.LastSeenAt)
+	}
+	ownerLost := false
+	if c.OwnerID != 0 {
+		if id, ok := cm.admins[fmt.Sprint(c.OwnerID)]; ok {
+			var owner int64
+			if _, err := fmt.Sscan(id, &owner); err == nil {
+				r.OwnerID = &owner
+			}
+		} else {
+			ownerLost = true
+		}
+	}
+	for k, v := range c.CustomAttributes {
+		if v == nil {
+			continue
+		}
+		if r.CustomAttributes == nil {
+			r.CustomAttributes = map[string]any{}
+		}
+		r.CustomAttributes[k] = v
+	}
+	return r, ownerLost
+}
+
+// migrateContact creates one contact, or finds it when Intercom says it
+// exists (a retry after a crash, or a destination that had it), and records
+// the mapping with the contact's tags. A record Intercom refuses is recorded
+// as a failure; only errors that stop the whole unit are returned.
+func migrateContact(ctx context.Context, j *job, cm *contactMapper, c *intercom.Contact) error {
+	tagIDs, err := sourceTagIDs(ctx, j, c)
+	if err != nil {
+		return err
+	}
+	req, ownerLost := cm.request(c)
+	if ownerLost {
+		j.count("owner_unmapped", 1)
+	}
+	var dstID string
+	created, _, err := j.dst.Contacts.Create(ctx, req)
+	var conflict *intercom.ConflictError
+	switch {
+	case err == nil:
+		dstID = created.ID
+		j.count("created", 1)
+	case errors.As(err, &conflict):
+		dstID, err = findExisting(ctx, j, c, conflict)
+		if err != nil {
+			return err
+		}
+		if dstID == "" {
+			return j.recordFailure(ctx, PhaseContacts, c.ID, "POST /contacts", conflict)
+		}
+		if _, _, err := j.dst.Contacts.Update(ctx, dstID, req); err != nil {
+			if isRecordError(err) {
+				return j.recordFailure(ctx, PhaseContacts, c.ID, "PUT /contacts/{id}", err)
+			}
+			return dstErr(err)
+		}
+		j.count("updated", 1)
+	case isRecordError(err):
+		return j.recordFailure(ctx, PhaseContacts, c.ID, "POST /contacts", err)
+	default:
+		return dstErr(err)
+	}
+	j.log.Debug("contact migrated", zap.String("source_id", c.ID), zap.String("dest_id", dstID))
+	return j.e.store.MapRecord(ctx, j.m.ID, PhaseContacts, store.Mapped{SrcID: c.ID, DstID: dstID, SrcTagIDs: tagIDs})
+}
+
+// sourceTagIDs are the ids of a contact's tags: the ones embedded in the
+// contact, or all of them from the source when Intercom cut the list.
+func sourceTagIDs(ctx context.Context, j *job, c *intercom.Contact) ([]string, error) {
+	if c.Tags == nil {
+		return nil, nil
+	}
+	if !c.Tags.HasMore {
+		ids := make([]string, len(c.Tags.Data))
+		for i, t := range c.Tags.Data {
+			ids[i] = t.ID
+		}
+		return ids, nil
+	}
+	tags, _, err := j.src.Contacts.ListTags(ctx, c.ID)
+	if err != nil {
+		return nil, srcErr(err)
+	}
+	ids := make([]string, len(tags))
+	for i, t := range tags {
+		ids[i] = t.ID
+	}
+	return ids, nil
+}
+
+// findExisting names the destination contact a 409 was about: the id
+// Intercom gave, else a lookup by external id, else a search by email.
+func findExisting(ctx context.Context, j *job, c *intercom.Contact, conflict *intercom.ConflictError) (string, error) {
+	if conflict.ExistingID != "" {
+		return conflict.ExistingID, nil
+	}
+	if c.ExternalID != "" {
+		found, _, err := j.dst.Contacts.FindByExternalID(ctx, c.ExternalID)
+		var nf *intercom.NotFoundError
+		switch {
+		case err == nil:
+			return found.ID, nil
+		case !errors.As(err, &nf):
+			return "", dstErr(err)
+		}
+	}
+	if c.Email != "" {
+		page, _, err := j.dst.Contacts.Search(ctx, intercom.And(intercom.Eq("email", c.Email), intercom.Eq("role", c.Role)), &intercom.ListOptions{PerPage: 2})
+		if err != nil {
+			return "", dstErr(err)
+		}
+		if len(page.Data) == 1 {
+			return page.Data[0].ID, nil
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,180 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/icmigrate/icmigrate/internal/secret"
+	"github.com/icmigrate/icmigrate/internal/store"
+	"github.com/icmigrate/icmigrate/internal/throttle"
+	"github.com/icmigrate/icmigrate/pkg/intercom"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Redis holds the queue and the migration state.
+	Redis redis.UniversalClient
+	// Tokens are the API tokens this process may use, found by fingerprint.
+	Tokens *secret.Tokens
+	// Transport carries the HTTP calls to Intercom (http.DefaultTransport
+	// when nil); tests and the demo route it to sandboxes.
+	Transport http.RoundTripper
+	// UserAgent is sent to Intercom.
+	UserAgent string
+	Logger    *zap.Logger
+	// Now is for tests.
+	Now func() time.Time
+}
+
+// Engine is what the scheduler and the workers share: the store, the queue,
+// and Intercom clients per migration.
+type Engine struct {
+	store  *store.Store
+	queue  *asynq.Client
+	tokens *secret.Tokens
+	log    *zap.Logger
+	opts   Options
+
+	mu      sync.Mutex
+	clients map[string]*pair
+}
+
+// pair is the two clients of one migration, with their call counters.
+type pair struct {
+	src, dst             *intercom.Client
+	srcCounts, dstCounts *throttle.Counts
+	flushed              map[string]int64
+}
+
+// NewEngine builds an Engine on opts.
+func NewEngine(opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Tokens == nil {
+		opts.Tokens = &secret.Tokens{}
+	}
+	if opts.Transport == nil {
+		opts.Transport = http.DefaultTransport
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Engine{
+		store:   store.New(opts.Redis),
+		queue:   asynq.NewClientFromRedisClient(opts.Redis),
+		tokens:  opts.Tokens,
+		log:     opts.Logger,
+		opts:    opts,
+		clients: map[string]*pair{},
+	}
+}
+
+// Store is the engine's state store.
+func (e *Engine) Store() *store.Store { return e.store }
+
+// Close releases the queue client (not the Redis client, which the caller
+// owns).
+func (e *Engine) Close() error { return e.queue.Close() }
+
+// newClient builds a client for one side with one token, behind a throttle.
+func (e *Engine) newClient(ep store.Endpoint, token string, counts *throttle.Counts) (*intercom.Client, error) {
+	region, err := intercom.ParseRegion(ep.Region)
+	if err != nil {
+		return nil, err
+	}
+	opts := []intercom.Option{
+		intercom.WithHTTPClient(&http.Client{Transport: throttle.New(e.opts.Transport, counts), Timeout: 2 * time.Minute}),
+	}
+	if e.opts.UserAgent != "" {
+		opts = append(opts, intercom.WithUserAgent(e.opts.UserAgent))
+	}
+	if ep.BaseURL != "" {
+		opts = append(opts, intercom.WithBaseURL(ep.BaseURL))
+	}
+	return intercom.NewClient(token, region, opts...)
+}
+
+// clientsFor returns the (cached) clients of a migration, with tokens found
+// by the fingerprints the migration recorded.
+func (e *Engine) clientsFor(m *store.Migration) (*pair, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p, ok := e.clients[m.ID]; ok {
+		return p, nil
+	}
+	p := &pair{srcCounts: &throttle.Counts{}, dstCounts: &throttle.Counts{}, flushed: map[string]int64{}}
+	for _, side := range []struct {
+		name   secret.Side
+		ep     store.Endpoint
+		counts *throttle.Counts
+		out    **intercom.Client
+	}{{secret.Source, m.Source, p.srcCounts, &p.src}, {secret.Dest, m.Dest, p.dstCounts, &p.dst}} {
+		token, ok := e.token(side.ep)
+		if !ok {
+			single, list := side.name.EnvNames()
+			return nil, fmt.Errorf("migration %s: this worker has no %s token with fingerprint %v: set %s or %s to the token the migration was started with",
+				m.ID, side.name, side.ep.Tokens, single, list)
+		}
+		c, err := e.newClient(side.ep, token, side.counts)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %s: %v", m.ID, side.name, err)
+		}
+		*side.out = c
+	}
+	e.clients[m.ID] = p
+	return p, nil
+}
+
+func (e *Engine) token(ep store.Endpoint) (string, bool) {
+	for _, fp := range ep.Tokens {
+		if tok, ok := e.tokens.Lookup(fp); ok {
+			return tok, true
+		}
+	}
+	return "", false
+}
+
+// flushCalls adds the calls made since the last flush to each migration's
+// counters in the store.
+func (e *Engine) flushCalls(ctx context.Context) {
+	e.mu.Lock()
+	type delta struct {
+		id string
+		d  map[string]int64
+	}
+	var ds []delta
+	for id, p := range e.clients {
+		now := map[string]int64{
+			"source_read": p.srcCounts.Reads.Load(), "source_write": p.srcCounts.Writes.Load(), "source_429": p.srcCounts.RateLimited.Load(),
+			"dest_read": p.dstCounts.Reads.Load(), "dest_write": p.dstCounts.Writes.Load(), "dest_429": p.dstCounts.RateLimited.Load(),
+		}
+		d := map[string]int64{}
+		for k, v := range now {
+			if v != p.flushed[k] {
+				d[k] = v - p.flushed[k]
+			}
+		}
+		if len(d) > 0 {
+			ds = append(ds, delta{id, d})
+			p.flushed = now
+		}
+	}
+	e.mu.Unlock()
+	for _, d := range ds {
+		m, err := e.store.Get(ctx, d.id)
+		if err != nil {
+			continue
+		}
+		if err := e.store.AddCalls(ctx, d.id, m.Run, d.d); err != nil {
+			e.log.Warn("flushing call counts", zap.String("migration", d.id), zap.Error(err))
+		}
+	}
+}

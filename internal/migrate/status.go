@@ -1,0 +1,140 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/icmigrate/icmigrate/internal/store"
+)
+
+// PhaseStatus is where one phase of the current run stands.
+type PhaseStatus struct {
+	Phase string `json:"phase"`
+	// Total is the number of source records, once known.
+	Total int64 `json:"total"`
+	// Done is the number of records migrated (mapped), over every run.
+	Done   int64 `json:"done"`
+	Failed int64 `json:"failed"`
+	// Units and UnitsDone count the phase's units of work in this run.
+	Units     int64            `json:"units"`
+	UnitsDone int64            `json:"units_done"`
+	Complete  bool             `json:"complete"`
+	Counters  map[string]int64 `json:"counters"`
+}
+
+// Status is a migration's state and progress.
+type Status struct {
+	Migration *store.Migration `json:"migration"`
+	Phases    []PhaseStatus    `json:"phases"`
+	Calls     map[string]int64 `json:"calls"`
+	// UnitFailures counts units that ran out of retries in this run.
+	UnitFailures int64 `json:"unit_failures"`
+}
+
+// Failed is the number of records refused over every phase.
+func (s *Status) Failed() int64 {
+	var n int64
+	for _, p := range s.Phases {
+		n += p.Failed
+	}
+	return n
+}
+
+// Status reads a migration's progress from the store.
+func (e *Engine) Status(ctx context.Context, id string) (*Status, error) {
+	m, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	progress, err := e.store.Progress(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Migration: m}
+	for _, p := range progress {
+		ps := PhaseStatus{Phase: p.Phase, Total: p.Stats["total"], Units: p.Units, UnitsDone: p.Done, Complete: p.Complete(), Counters: p.Stats}
+		if p.Phase == PhaseContactTags {
+			ps.Done = p.Stats["applied"]
+		} else if ps.Done, err = e.store.MapLen(ctx, id, p.Phase); err != nil {
+			return nil, err
+		}
+		if ps.Failed, err = e.store.FailureCount(ctx, id, p.Phase); err != nil {
+			return nil, err
+		}
+		uf, err := e.store.FailureCount(ctx, id, "unit:"+p.Phase)
+		if err != nil {
+			return nil, err
+		}
+		st.UnitFailures += uf
+		st.Phases = append(st.Phases, ps)
+	}
+	if st.Calls, err = e.store.Calls(ctx, id, m.Run); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Line is a one-line summary of a phase for terminals and logs.
+func (p PhaseStatus) Line() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-15s ", p.Phase)
+	switch {
+	case p.Total > 0:
+		fmt.Fprintf(&b, "%d/%d", p.Done, p.Total)
+	default:
+		fmt.Fprintf(&b, "%d", p.Done)
+	}
+	if p.Failed > 0 {
+		fmt.Fprintf(&b, " failed %d", p.Failed)
+	}
+	switch {
+	case p.Complete:
+		b.WriteString(" done")
+	case p.Units > 0:
+		fmt.Fprintf(&b, " (units %d/%d)", p.UnitsDone, p.Units)
+	default:
+		b.WriteString(" waiting")
+	}
+	return b.String()
+}
+
+// Wait polls a migration until its run ends, calling tick with each status.
+// It returns early when the run is stalled: nothing left in the queue while
+// units that ran out of retries keep a phase from completing.
+func (e *Engine) Wait(ctx context.Context, id string, every time.Duration, tick func(*Status)) (*Status, error) {
+	insp := asynq.NewInspectorFromRedisClient(e.opts.Redis)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	idle := 0
+	for {
+		st, err := e.Status(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if tick != nil {
+			tick(st)
+		}
+		if st.Migration.State != store.StateRunning {
+			return st, nil
+		}
+		if st.UnitFailures > 0 {
+			if qi, err := insp.GetQueueInfo(Queue); err == nil && qi.Pending+qi.Active+qi.Scheduled+qi.Retry == 0 {
+				// Twice in a row: a unit may be between two tasks.
+				if idle++; idle >= 2 {
+					return st, fmt.Errorf("migration %s is stalled: %d unit(s) ran out of retries and nothing is left in the queue", id, st.UnitFailures)
+				}
+			}
+		} else {
+			idle = 0
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,443 @@
+// Package verify compares a migration's destination with its source, record
+// by record, through the API: counts, records missing in the destination,
+// extra records there, and records whose fields differ (named).
+//
+// It holds one page of each side in memory at a time. Destination records
+// are first summarised (a fingerprint per record) into a temporary Redis hash;
+// the source is then streamed and each record's expected fingerprint checked
+// against its mapped destination record, which is removed from the hash, so
+// that what remains is extra. Only records that differ are read again, to
+// name the fields.
+package verify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/icmigrate/icmigrate/internal/migrate"
+	"github.com/icmigrate/icmigrate/internal/store"
+	"github.com/icmigrate/icmigrate/pkg/intercom"
+)
+
+// Result compares one entity.
+type Result struct {
+	Entity      string `json:"entity"`
+	Source      int64  `json:"source"`
+	Destination int64  `json:"destination"`
+	Matched     int64  `json:"matched"`
+	Missing     int64  `json:"missing"`
+	Extra       int64  `json:"extra"`
+	Different   int64  `json:"different"`
+	// Diffs names the differing fields of the first differing records.
+	Diffs []Diff `json:"diffs,omitempty"`
+	// MissingIDs are the first source ids missing in the destination.
+	MissingIDs []string `json:"missing_ids,omitempty"`
+	// Informational rows (teammates, which the API cannot create) do not
+	// make a comparison unequal.
+	Informational bool `json:"informational,omitempty"`
+}
+
+// Equal reports whether source and destination hold the same records.
+func (r Result) Equal() bool {
+	return r.Informational || r.Missing == 0 && r.Extra == 0 && r.Different == 0 && r.Matched == r.Source
+}
+
+// Diff is one record whose fields differ.
+type Diff struct {
+	SourceID string   `json:"source_id"`
+	DestID   string   `json:"dest_id"`
+	Fields   []string `json:"fields"`
+}
+
+// maxListed bounds the ids and diffs a Result lists.
+const maxListed = 20
+
+// Options are the two sides and the migration's state.
+type Options struct {
+	Source, Dest *intercom.Client
+	Store        *store.Store
+	Migration    string
+}
+
+// All compares every entity the migration moves, in dependency order.
+func All(ctx context.Context, o Options) ([]Result, error) {
+	var out []Result
+	for _, f := range []func(context.Context, Options) (Result, error){Admins, DataAttributes, Tags, Contacts} {
+		r, err := f(ctx, o)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Equal reports whether every result is.
+func Equal(rs []Result) bool {
+	for _, r := range rs {
+		if !r.Equal() {
+			return false
+		}
+	}
+	return true
+}
+
+// byName compares two small sets of named things.
+func byName(entity string, src, dst map[string]string) Result {
+	r := Result{Entity: entity, Source: int64(len(src)), Destination: int64(len(dst))}
+	for _, name := range slices.Sorted(maps.Keys(src)) {
+		d, ok := dst[name]
+		switch {
+		case !ok:
+			r.Missing++
+			if len(r.MissingIDs) < maxListed {
+				r.MissingIDs = append(r.MissingIDs, name)
+			}
+		case d != src[name]:
+			r.Different++
+			if len(r.Diffs) < maxListed {
+				r.Diffs = append(r.Diffs, Diff{SourceID: name, DestID: name, Fields: []string{"definition"}})
+			}
+		default:
+			r.Matched++
+		}
+	}
+	r.Extra = r.Destination - r.Matched - r.Different
+	return r
+}
+
+// Admins reports how many source teammates have a teammate of the same email
+// in the destination (informational: the API cannot create teammates).
+func Admins(ctx context.Context, o Options) (Result, error) {
+	src, _, err := o.Source.Admins.List(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("source admins: %w", err)
+	}
+	dst, _, err := o.Dest.Admins.List(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("destination admins: %w", err)
+	}
+	s, d := map[string]string{}, map[string]string{}
+	for _, a := range src {
+		s[strings.ToLower(a.Email)] = ""
+	}
+	for _, a := range dst {
+		d[strings.ToLower(a.Email)] = ""
+	}
+	r := byName("admins", s, d)
+	r.Extra = 0 // teammates of the destination alone are not a migration's doing
+	r.Informational = true
+	return r, nil
+}
+
+// DataAttributes compares custom contact attributes by name and type.
+func DataAttributes(ctx context.Context, o Options) (Result, error) {
+	def := func(c *intercom.Client) (map[string]string, error) {
+		as, _, err := c.DataAttributes.List(ctx, &intercom.DataAttributeListOptions{Model: intercom.ModelContact})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]string{}
+		for _, a := range as {
+			if a.Custom && !a.Archived {
+				out[a.Name] = a.DataType + "|" + strings.Join(a.Options, ",")
+			}
+		}
+		return out, nil
+	}
+	s, err := def(o.Source)
+	if err != nil {
+		return Result{}, fmt.Errorf("source data attributes: %w", err)
+	}
+	d, err := def(o.Dest)
+	if err != nil {
+		return Result{}, fmt.Errorf("destination data attributes: %w", err)
+	}
+	return byName("data_attributes", s, d), nil
+}
+
+// Tags compares tags by name (case-insensitive, as Intercom does).
+func Tags(ctx context.Context, o Options) (Result, error) {
+	s, err := tagNames(ctx, o.Source)
+	if err != nil {
+		return Result{}, fmt.Errorf("source tags: %w", err)
+	}
+	d, err := tagNames(ctx, o.Dest)
+	if err != nil {
+		return Result{}, fmt.Errorf("destination tags: %w", err)
+	}
+	lower := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for _, name := range m {
+			out[strings.ToLower(name)] = ""
+		}
+		return out
+	}
+	return byName("tags", lower(s), lower(d)), nil
+}
+
+// tagNames maps tag ids to names.
+func tagNames(ctx context.Context, c *intercom.Client) (map[string]string, error) {
+	tags, _, err := c.Tags.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(tags))
+	for _, t := range tags {
+		out[t.ID] = t.Name
+	}
+	return out, nil
+}
+
+// side is what a contact's projection needs of its workspace.
+type side struct {
+	c        *intercom.Client
+	tagNames map[string]string
+	// owners maps an owner id to what it is compared as: the destination
+	// admin id (the source's through the admin map).
+	owners func(int64) string
+}
+
+// projection is the part of a contact a migration carries, normalised.
+type projection map[string]string
+
+func (s side) project(ctx context.Context, c *intercom.Contact) (projection, error) {
+	p := projection{
+		"role":                     c.Role,
+		"email":                    c.Email,
+		"external_id":              c.ExternalID,
+		"phone":                    c.Phone,
+		"name":                     c.Name,
+		"signed_up_at":             ts(c.SignedUpAt),
+		"last_seen_at":             ts(c.LastSeenAt),
+		"unsubscribed_from_emails": strconv.FormatBool(c.UnsubscribedFromEmails),
+		"owner_id":                 s.owners(c.OwnerID),
+	}
+	if c.Avatar != nil {
+		p["avatar"] = c.Avatar.ImageURL
+	}
+	for k, v := range c.CustomAttributes {
+		if v == nil {
+			continue
+		}
+		b, _ := json.Marshal(v)
+		p["custom_attributes."+k] = string(b)
+	}
+	var names []string
+	if c.Tags != nil && !c.Tags.HasMore {
+		for _, t := range c.Tags.Data {
+			names = append(names, s.tagNames[t.ID])
+		}
+	} else if c.Tags != nil {
+		tags, _, err := s.c.Contacts.ListTags(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tags {
+			names = append(names, t.Name)
+		}
+	}
+	for i := range names {
+		names[i] = strings.ToLower(names[i])
+	}
+	sort.Strings(names)
+	p["tags"] = strings.Join(names, ",")
+	return p, nil
+}
+
+func ts(v int64) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+func (p projection) fingerprint() string {
+	b, _ := json.Marshal(map[string]string(p)) // keys sorted: canonical
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// diffFields names the fields that differ.
+func diffFields(a, b projection) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(a)) {
+		if a[k] != b[k] {
+			out = append(out, k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(b)) {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Contacts compares every contact field the migration carries, tags and
+// owner included.
+func Contacts(ctx context.Context, o Options) (Result, error) {
+	r := Result{Entity: "contacts"}
+	srcTags, err := tagNames(ctx, o.Source)
+	if err != nil {
+		return r, fmt.Errorf("source tags: %w", err)
+	}
+	dstTags, err := tagNames(ctx, o.Dest)
+	if err != nil {
+		return r, fmt.Errorf("destination tags: %w", err)
+	}
+	admins, err := o.Store.MapAll(ctx, o.Migration, migrate.PhaseAdmins)
+	if err != nil {
+		return r, err
+	}
+	src := side{c: o.Source, tagNames: srcTags, owners: func(id int64) string {
+		if id == 0 {
+			return ""
+		}
+		return admins[strconv.FormatInt(id, 10)] // unmapped owners are left out
+	}}
+	dst := side{c: o.Dest, tagNames: dstTags, owners: func(id int64) string { return ts(id) }}
+
+	rdb := o.Store.Redis()
+	tmp := fmt.Sprintf("icm:verify:%s:%d", o.Migration, time.Now().UnixNano())
+	defer rdb.Del(context.WithoutCancel(ctx), tmp)
+
+	// 1. Fingerprint every destination contact.
+	if err := pages(o.Dest.Contacts.All(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage}), func(cs []*intercom.Contact) error {
+		fps := make(map[string]any, len(cs))
+		for _, c := range cs {
+			p, err := dst.project(ctx, c)
+			if err != nil {
+				return err
+			}
+			fps[c.ID] = p.fingerprint()
+		}
+		r.Destination += int64(len(cs))
+		return rdb.HSet(ctx, tmp, fps).Err()
+	}); err != nil {
+		return r, fmt.Errorf("destination contacts: %w", err)
+	}
+	rdb.Expire(ctx, tmp, 24*time.Hour)
+
+	// 2. Check every source contact against its mapped destination contact.
+	if err := pages(o.Source.Contacts.All(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage}), func(cs []*intercom.Contact) error {
+		r.Source += int64(len(cs))
+		ids := make([]string, len(cs))
+		for i, c := range cs {
+			ids[i] = c.ID
+		}
+		dstIDs, err := o.Store.MapGet(ctx, o.Migration, migrate.PhaseContacts, ids)
+		if err != nil {
+			return err
+		}
+		fps, err := hmget(ctx, rdb, tmp, dstIDs)
+		if err != nil {
+			return err
+		}
+		var claimed []string
+		defer func() {
+			if len(claimed) > 0 {
+				rdb.HDel(ctx, tmp, claimed...)
+			}
+		}()
+		for i, c := range cs {
+			if dstIDs[i] == "" || fps[i] == "" {
+				r.Missing++
+				if len(r.MissingIDs) < maxListed {
+					r.MissingIDs = append(r.MissingIDs, c.ID)
+				}
+				continue
+			}
+			claimed = append(claimed, dstIDs[i])
+			want, err := src.project(ctx, c)
+			if err != nil {
+				return err
+			}
+			if want.fingerprint() == fps[i] {
+				r.Matched++
+				continue
+			}
+			r.Different++
+			if len(r.Diffs) < maxListed {
+				got, _, err := o.Dest.Contacts.Get(ctx, dstIDs[i])
+				if err != nil {
+					return err
+				}
+				gp, err := dst.project(ctx, got)
+				if err != nil {
+					return err
+				}
+				r.Diffs = append(r.Diffs, Diff{SourceID: c.ID, DestID: dstIDs[i], Fields: diffFields(want, gp)})
+			}
+		}
+		return nil
+	}); err != nil {
+		return r, fmt.Errorf("source contacts: %w", err)
+	}
+	// 3. What no source contact claimed is extra.
+	extra, err := rdb.HLen(ctx, tmp).Result()
+	if err != nil {
+		return r, err
+	}
+	r.Extra = extra
+	return r, nil
+}
+
+func hmget(ctx context.Context, rdb redis.UniversalClient, k string, fields []string) ([]string, error) {
+	out := make([]string, len(fields))
+	var ask []string
+	var at []int
+	for i, f := range fields {
+		if f != "" {
+			ask = append(ask, f)
+			at = append(at, i)
+		}
+	}
+	if len(ask) == 0 {
+		return out, nil
+	}
+	vals, err := rdb.HMGet(ctx, k, ask...).Result()
+	if err != nil {
+		return nil, err
+	}
+	for j, v := range vals {
+		if s, ok := v.(string); ok {
+			out[at[j]] = s
+		}
+	}
+	return out, nil
+}
+
+// pages groups a stream into batches of a page, so that Redis is asked once
+// per page rather than once per record.
+func pages(seq iter.Seq2[*intercom.Contact, error], fn func([]*intercom.Contact) error) error {
+	batch := make([]*intercom.Contact, 0, intercom.MaxPerPage)
+	for c, err := range seq {
+		if err != nil {
+			return err
+		}
+		batch = append(batch, c)
+		if len(batch) == cap(batch) {
+			if err := fn(batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		return fn(batch)
+	}
+	return nil
+}
