@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -234,7 +233,7 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	if *id == "" {
 		return errors.New("--id is required")
 	}
-	rdb, log, err := c.open(ctx)
+	rdb, _, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -248,7 +247,6 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_ = log
 	results, err := verify.All(ctx, verify.Options{Source: src, Dest: dst, Store: st, Migration: m.ID})
 	if err != nil {
 		return err
@@ -325,5 +323,3 @@ func printComparison(w io.Writer, results []verify.Result) {
 		}
 	}
 }
-
-var _ = os.Stderr

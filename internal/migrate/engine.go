@@ -29,6 +29,9 @@ type Options struct {
 	// UserAgent is sent to Intercom.
 	UserAgent string
 	Logger    *zap.Logger
+	// Queue is the asynq queue of this fleet (default "icmigrate"); fleets
+	// that share a Redis but not their tokens use different queues.
+	Queue string
 	// Now is for tests.
 	Now func() time.Time
 }
@@ -66,6 +69,9 @@ func NewEngine(opts Options) *Engine {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Queue == "" {
+		opts.Queue = DefaultQueue
 	}
 	return &Engine{
 		store:   store.New(opts.Redis),

@@ -58,7 +58,17 @@ func (e *Engine) Status(ctx context.Context, id string) (*Status, error) {
 	for _, p := range progress {
 		ps := PhaseStatus{Phase: p.Phase, Total: p.Stats["total"], Units: p.Units, UnitsDone: p.Done, Complete: p.Complete(), Counters: p.Stats}
 		if p.Phase == PhaseContactTags {
-			ps.Done = p.Stats["applied"]
+			tags, err := e.store.MapAll(ctx, id, PhaseTags)
+			if err != nil {
+				return nil, err
+			}
+			ids := make([]string, 0, len(tags))
+			for t := range tags {
+				ids = append(ids, t)
+			}
+			if _, ps.Done, err = e.store.TagProgress(ctx, id, ids); err != nil {
+				return nil, err
+			}
 		} else if ps.Done, err = e.store.MapLen(ctx, id, p.Phase); err != nil {
 			return nil, err
 		}
@@ -122,7 +132,7 @@ func (e *Engine) Wait(ctx context.Context, id string, every time.Duration, tick 
 			return st, nil
 		}
 		if st.UnitFailures > 0 {
-			if qi, err := insp.GetQueueInfo(Queue); err == nil && qi.Pending+qi.Active+qi.Scheduled+qi.Retry == 0 {
+			if qi, err := insp.GetQueueInfo(e.opts.Queue); err == nil && qi.Pending+qi.Active+qi.Scheduled+qi.Retry == 0 {
 				// Twice in a row: a unit may be between two tasks.
 				if idle++; idle >= 2 {
 					return st, fmt.Errorf("migration %s is stalled: %d unit(s) ran out of retries and nothing is left in the queue", id, st.UnitFailures)

@@ -44,10 +44,19 @@ func spawnTagUnits(ctx context.Context, j *job) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := j.setTotal(ctx, len(tags)); err != nil {
+	ids := make([]string, 0, len(tags))
+	for srcID := range tags {
+		ids = append(ids, srcID)
+	}
+	// The total is the number of tag applications, for progress.
+	tagged, _, err := j.e.store.TagProgress(ctx, j.m.ID, ids)
+	if err != nil {
 		return false, err
 	}
-	for srcID := range tags {
+	if err := j.setTotal(ctx, int(tagged)); err != nil {
+		return false, err
+	}
+	for _, srcID := range ids {
 		u := Unit{Migration: j.m.ID, Run: j.m.Run, Phase: PhaseContactTags, ID: "tag:" + srcID, Key: srcID}
 		if err := j.e.enqueue(ctx, u); err != nil {
 			return false, err

@@ -24,8 +24,9 @@ import (
 // TaskType is the asynq type of every unit of work.
 const TaskType = "icmigrate:unit"
 
-// Queue is the asynq queue the units go to.
-const Queue = "icmigrate"
+// DefaultQueue is the asynq queue the units go to unless Options.Queue
+// says otherwise.
+const DefaultQueue = "icmigrate"
 
 // MaxRetry is how often a failing unit is retried before asynq archives it.
 // Rate-limit waits do not count (see Config.IsFailure in worker.go).
@@ -106,7 +107,7 @@ func (e *Engine) enqueue(ctx context.Context, u Unit) error {
 
 func (e *Engine) send(ctx context.Context, taskID string, payload []byte) error {
 	t := asynq.NewTask(TaskType, payload,
-		asynq.TaskID(taskID), asynq.Queue(Queue), asynq.MaxRetry(MaxRetry), asynq.Timeout(unitTimeout))
+		asynq.TaskID(taskID), asynq.Queue(e.opts.Queue), asynq.MaxRetry(MaxRetry), asynq.Timeout(unitTimeout))
 	_, err := e.queue.EnqueueContext(ctx, t)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil

@@ -47,7 +47,7 @@ func (e *Engine) NewWorker(o WorkerOptions) *Worker {
 	w := &Worker{e: e, stop: make(chan struct{}), done: make(chan struct{})}
 	w.server = asynq.NewServerFromRedisClient(e.opts.Redis, asynq.Config{
 		Concurrency:              o.Concurrency,
-		Queues:                   map[string]int{Queue: 1},
+		Queues:                   map[string]int{e.opts.Queue: 1},
 		ShutdownTimeout:          o.ShutdownTimeout,
 		TaskCheckInterval:        o.PollInterval,
 		DelayedTaskCheckInterval: o.PollInterval,

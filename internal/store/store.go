@@ -265,9 +265,25 @@ func (s *Store) TagDone(ctx context.Context, id, srcTagID string, dstIDs []strin
 	return s.rdb.SAdd(ctx, key(id, "tagdone", srcTagID), toAny(dstIDs)...).Err()
 }
 
-// TaggedCount is how many destination contacts should carry a source tag.
-func (s *Store) TaggedCount(ctx context.Context, id, srcTagID string) (int64, error) {
-	return s.rdb.SCard(ctx, key(id, "tagged", srcTagID)).Result()
+// TagProgress sums, over source tags, how many destination contacts should
+// carry them and how many do, in one pipeline.
+func (s *Store) TagProgress(ctx context.Context, id string, srcTagIDs []string) (tagged, done int64, err error) {
+	pipe := s.rdb.Pipeline()
+	var cmds []*redis.IntCmd
+	for _, t := range srcTagIDs {
+		cmds = append(cmds, pipe.SCard(ctx, key(id, "tagged", t)), pipe.SCard(ctx, key(id, "tagdone", t)))
+	}
+	if len(cmds) == 0 {
+		return 0, 0, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, 0, err
+	}
+	for i := 0; i < len(cmds); i += 2 {
+		tagged += cmds[i].Val()
+		done += cmds[i+1].Val()
+	}
+	return tagged, done, nil
 }
 
 func toAny(ss []string) []any {

@@ -1,0 +1,301 @@
+package migrate_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/icmigrate/icmigrate/internal/migrate"
+	"github.com/icmigrate/icmigrate/internal/redisconn/redistest"
+	"github.com/icmigrate/icmigrate/internal/secret"
+	"github.com/icmigrate/icmigrate/internal/store"
+	"github.com/icmigrate/icmigrate/internal/throttle"
+	"github.com/icmigrate/icmigrate/internal/verify"
+	"github.com/icmigrate/icmigrate/pkg/intercom"
+	"github.com/icmigrate/icmigrate/pkg/intercom/intercomtest"
+)
+
+const (
+	srcToken = "test-source-token"
+	dstToken = "test-dest-token"
+)
+
+// harness is a source sandbox, a destination sandbox, a Redis and an engine
+// whose queue no other test uses.
+type harness struct {
+	t        *testing.T
+	rdb      redis.UniversalClient
+	e        *migrate.Engine
+	src, dst *intercomtest.Sandbox
+	srcURL   string
+	dstURL   string
+	id       string
+}
+
+func unique(prefix string) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+func newHarness(t *testing.T, rdb redis.UniversalClient, contacts, ratePerMinute int, wrapDst func(http.Handler) http.Handler) *harness {
+	t.Helper()
+	h := &harness{t: t, rdb: rdb, id: unique("t-")}
+	h.src, _ = intercomtest.NewServer(t, intercomtest.Options{Region: "us", Tokens: []string{srcToken}, Seed: 7, Contacts: contacts, RateLimitPerMinute: ratePerMinute})
+	srcSrv := httptest.NewServer(h.src)
+	t.Cleanup(srcSrv.Close)
+	h.dst, _ = intercomtest.NewServer(t, intercomtest.Options{Region: "eu", Tokens: []string{dstToken}, Seed: 7, RateLimitPerMinute: ratePerMinute})
+	var dh http.Handler = h.dst
+	if wrapDst != nil {
+		dh = wrapDst(dh)
+	}
+	dstSrv := httptest.NewServer(dh)
+	t.Cleanup(dstSrv.Close)
+	h.srcURL, h.dstURL = srcSrv.URL, dstSrv.URL
+	var tokens secret.Tokens
+	tokens.Add(srcToken, dstToken)
+	h.e = migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, Queue: unique("icmtest-")})
+	t.Cleanup(func() { h.e.Close() })
+	return h
+}
+
+func (h *harness) config() migrate.Config {
+	return migrate.Config{ID: h.id,
+		Source: migrate.Side{Region: intercom.US, BaseURL: h.srcURL, Tokens: []string{srcToken}},
+		Dest:   migrate.Side{Region: intercom.EU, BaseURL: h.dstURL, Tokens: []string{dstToken}}}
+}
+
+func (h *harness) workers(n, concurrency int) {
+	for range n {
+		w := h.e.NewWorker(migrate.WorkerOptions{Concurrency: concurrency, PollInterval: 50 * time.Millisecond, ShutdownTimeout: 2 * time.Second})
+		if err := w.Start(); err != nil {
+			h.t.Fatal(err)
+		}
+		h.t.Cleanup(w.Shutdown)
+	}
+}
+
+func (h *harness) run(ctx context.Context) *migrate.Status {
+	h.t.Helper()
+	m, err := h.e.Start(ctx, h.config())
+	if err != nil {
+		h.t.Fatalf("start: %v", err)
+	}
+	st, err := h.e.Wait(ctx, m.ID, 100*time.Millisecond, nil)
+	if err != nil {
+		h.t.Fatalf("wait: %v", err)
+	}
+	return st
+}
+
+func (h *harness) clients() (*intercom.Client, *intercom.Client) {
+	src, err := intercom.NewClient(srcToken, intercom.US, intercom.WithBaseURL(h.srcURL))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	dst, err := intercom.NewClient(dstToken, intercom.EU, intercom.WithBaseURL(h.dstURL))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return src, dst
+}
+
+func writes(calls map[string]int) int {
+	n := 0
+	for route, c := range calls {
+		method, path, _ := strings.Cut(route, " ")
+		if throttle.IsWrite(method, path) {
+			n += c
+		}
+	}
+	return n
+}
+
+func failures(t *testing.T, h *harness) []store.Failure {
+	var out []store.Failure
+	for _, ph := range migrate.Phases {
+		for _, e := range []string{ph, "unit:" + ph} {
+			fs, err := h.e.Store().Failures(context.Background(), h.id, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fs...)
+		}
+	}
+	return out
+}
+
+// TestMigrateEndToEnd migrates 2,000 seeded contacts with two worker servers
+// on a real Redis, compares every field, then runs the migration again and
+// checks that the second run writes nothing.
+func TestMigrateEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	h := newHarness(t, redistest.Client(t), 2000, 600_000, nil)
+	h.workers(2, 8)
+
+	st := h.run(ctx)
+	if st.Migration.State != store.StateDone {
+		t.Fatalf("state %s: %s", st.Migration.State, st.Migration.Error)
+	}
+	if fs := failures(t, h); len(fs) > 0 {
+		t.Fatalf("%d failures, first: %+v", len(fs), fs[0])
+	}
+	src, dst := h.clients()
+	results, err := verify.All(ctx, verify.Options{Source: src, Dest: dst, Store: h.e.Store(), Migration: h.id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if !r.Equal() || r.Source == 0 {
+			t.Errorf("%s: %+v", r.Entity, r)
+		}
+		if r.Entity == "contacts" && (r.Source != 2000 || r.Matched != 2000) {
+			t.Errorf("contacts: source %d matched %d, want 2000", r.Source, r.Matched)
+		}
+	}
+	calls := h.dst.Calls()
+	if got := calls["POST /contacts"]; got != 2000 {
+		t.Errorf("POST /contacts = %d, want exactly 2000 (one per contact)", got)
+	}
+	if got := h.dst.Count("contacts"); got != 2000 {
+		t.Errorf("destination holds %d contacts, want 2000", got)
+	}
+	perContact := float64(writes(calls)) / 2000
+	t.Logf("destination writes per contact: %.3f (%v)", perContact, calls)
+	if perContact > 1.1 {
+		t.Errorf("destination writes per contact %.3f, want <= 1.1 (bulk tagging)", perContact)
+	}
+	for _, p := range st.Phases {
+		if !p.Complete {
+			t.Errorf("phase %s not complete: %+v", p.Phase, p)
+		}
+	}
+
+	// The same migration again: a new run that reads, matches and writes
+	// nothing.
+	before := writes(h.dst.Calls())
+	st2 := h.run(ctx)
+	if st2.Migration.Run != 2 || st2.Migration.State != store.StateDone {
+		t.Fatalf("rerun: run %d state %s %s", st2.Migration.Run, st2.Migration.State, st2.Migration.Error)
+	}
+	if after := writes(h.dst.Calls()); after != before {
+		t.Errorf("rerun wrote %d times to the destination, want 0 (%v)", after-before, h.dst.Calls())
+	}
+	if got := h.dst.Count("contacts"); got != 2000 {
+		t.Errorf("after rerun the destination holds %d contacts", got)
+	}
+}
+
+// TestMigrateStopsOnUnauthorized revokes the destination token mid-run: the
+// migration stops with a message naming the destination, and workers do not
+// keep knocking.
+func TestMigrateStopsOnUnauthorized(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var revoked atomic.Bool
+	var refused atomic.Int64
+	h := newHarness(t, redistest.Client(t), 600, 600_000, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if revoked.Load() {
+				refused.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				w.Write([]byte(`{"type":"error.list","request_id":"00000000-0000-4000-8000-000000000000","errors":[{"code":"unauthorized","message":"Access Token Invalid"}]}`))
+				return
+			}
+			next.ServeHTTP(w, r)
+			if r.Method == http.MethodPost && r.URL.Path == "/contacts" {
+				revoked.Store(true) // the first contact goes through, then the token is revoked
+			}
+		})
+	})
+	h.workers(2, 4)
+	m, err := h.e.Start(ctx, h.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.e.Wait(ctx, m.ID, 100*time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Migration.State != store.StateFailed || !strings.Contains(st.Migration.Error, "destination") || !strings.Contains(st.Migration.Error, "401") {
+		t.Fatalf("state %s, error %q; want failed naming the destination and 401", st.Migration.State, st.Migration.Error)
+	}
+	time.Sleep(500 * time.Millisecond) // let anything still queued show itself
+	if n := refused.Load(); n > 16 {
+		t.Errorf("%d requests refused with 401 after the revocation: a retry storm", n)
+	}
+}
+
+// TestRateLimitWaits runs against a limit of 20 calls per 10-second window:
+// the workers wait for the window to reset instead of failing or looping.
+func TestRateLimitWaits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a rate-limit window")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	h := newHarness(t, redistest.Client(t), 30, 120, nil)
+	h.workers(1, 4)
+	st := h.run(ctx)
+	if st.Migration.State != store.StateDone {
+		t.Fatalf("state %s: %s", st.Migration.State, st.Migration.Error)
+	}
+	if fs := failures(t, h); len(fs) > 0 {
+		t.Fatalf("failures: %+v", fs)
+	}
+	if h.dst.Count("contacts") != 30 {
+		t.Fatalf("destination has %d contacts", h.dst.Count("contacts"))
+	}
+	limited := h.src.RateLimited() + h.dst.RateLimited()
+	t.Logf("429 answers: %d; calls: source %d, destination %d", limited, h.src.TotalCalls(), h.dst.TotalCalls())
+	if limited > 8 {
+		t.Errorf("%d 429 answers: workers should pause on a spent window, not hammer it", limited)
+	}
+}
+
+// TestStartRefuses checks what must stop a migration before anything is
+// enqueued.
+func TestStartRefuses(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	h := newHarness(t, rdb, 0, 600_000, nil)
+	for _, tc := range []struct {
+		name   string
+		change func(*migrate.Config)
+		want   string
+	}{
+		{"bad id", func(c *migrate.Config) { c.ID = "no spaces" }, "migration id"},
+		{"unknown region", func(c *migrate.Config) { c.Source.Region = "mars" }, "unknown region"},
+		{"malformed URL", func(c *migrate.Config) { c.Dest.BaseURL = "ftp//x" }, "base URL"},
+		{"missing token", func(c *migrate.Config) { c.Dest.Tokens = nil }, "INTERCOM_DEST_TOKEN"},
+		{"wrong token", func(c *migrate.Config) { c.Dest.Tokens = []string{"revoked"} }, "destination: Intercom rejected token 1 of 1 (401"},
+		{"region mismatch", func(c *migrate.Config) { c.Dest.Region = intercom.AU }, "not au"},
+		{"same workspace", func(c *migrate.Config) {
+			c.Dest = migrate.Side{Region: intercom.US, BaseURL: h.srcURL, Tokens: []string{srcToken}}
+		}, "same workspace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := h.config()
+			tc.change(&cfg)
+			_, err := h.e.Start(context.Background(), cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+			if n, _ := rdb.Exists(context.Background(), "icm:mig:"+cfg.ID).Result(); n != 0 {
+				t.Fatal("a refused migration was recorded")
+			}
+		})
+	}
+}
