@@ -1,0 +1,843 @@
+package intercomtest
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Contacts (users and leads).
+//
+// Modelled rules:
+//   - 409 conflict, "A contact matching those details already exists with
+//     id=<id>", when a create or update would give a user the email of
+//     another user (ignoring case), or any contact the external_id of
+//     another contact. Leads may share emails with users and with each
+//     other.
+//   - owner_id must be the id of an admin of the workspace (400).
+//   - custom_attributes: each key must be a non-archived custom data
+//     attribute of model contact (exact name), with a value of its type:
+//     string; integer (an integral number); float (any number); boolean;
+//     date (Unix seconds, or an RFC 3339 string); a list attribute takes one
+//     of its options. null removes the value. Else 400 parameter_invalid
+//     naming the attribute.
+//   - A user cannot become a lead (400); a lead can become a user.
+//   - Lists page with opaque, stateless cursors (the position of the last
+//     contact of the page in creation order), so re-reading a cursor gives
+//     the same page and contacts created during a walk come at its end.
+//     per_page: default DefaultContactsPerPage (what Intercom returns;
+//     the 2.14 description says 50 but Intercom has since corrected it to
+//     10), at most MaxPerPage (400 beyond).
+
+const (
+	DefaultContactsPerPage = 10
+	DefaultSearchPerPage   = 50
+	MaxPerPage             = 150
+)
+
+type contact struct {
+	seq        int64
+	id         string
+	lead       bool
+	externalID string
+	email      string
+	phone      string
+	name       string
+	avatar     string
+	ownerID    int64
+	unsub      bool
+	createdAt  int64
+	updatedAt  int64
+	signedUpAt int64
+	lastSeenAt int64
+	place      int16 // index in places, -1 for none
+	custom     []attrValue
+	tags       []appliedTag
+}
+
+type attrValue struct {
+	attr int64 // data attribute id
+	v    any   // string, int64, float64 or bool
+}
+
+type appliedTag struct {
+	id int64
+	at int64
+	by string // admin id
+}
+
+func (c *contact) role() string {
+	if c.lead {
+		return "lead"
+	}
+	return "user"
+}
+
+func (c *contact) findTag(id int64) (appliedTag, bool) {
+	for _, t := range c.tags {
+		if t.id == id {
+			return t, true
+		}
+	}
+	return appliedTag{}, false
+}
+
+func (c *contact) addTag(ap appliedTag) {
+	if _, ok := c.findTag(ap.id); !ok {
+		c.tags = append(c.tags, ap)
+	}
+}
+
+func (c *contact) removeTag(id int64) {
+	for i, t := range c.tags {
+		if t.id == id {
+			c.tags = append(c.tags[:i:i], c.tags[i+1:]...)
+			return
+		}
+	}
+}
+
+func (c *contact) customValue(attr int64) (any, bool) {
+	for _, v := range c.custom {
+		if v.attr == attr {
+			return v.v, true
+		}
+	}
+	return nil, false
+}
+
+func (c *contact) setCustom(attr int64, v any) {
+	for i := range c.custom {
+		if c.custom[i].attr == attr {
+			if v == nil {
+				c.custom = append(c.custom[:i:i], c.custom[i+1:]...)
+			} else {
+				c.custom[i].v = v
+			}
+			return
+		}
+	}
+	if v != nil {
+		c.custom = append(c.custom, attrValue{attr: attr, v: v})
+	}
+}
+
+// before orders contacts by creation (created_at, then sequence).
+func (c *contact) before(createdAt, seq int64) bool {
+	return c.createdAt < createdAt || (c.createdAt == createdAt && c.seq < seq)
+}
+
+type contactStore struct {
+	byID         map[string]*contact
+	userByEmail  map[string]*contact   // lower-cased email -> the user
+	byEmail      map[string][]*contact // lower-cased email -> every contact
+	byExternalID map[string]*contact
+	order        []*contact // creation order
+	nextSeq      int64
+	search       searchCache
+}
+
+func (s *Sandbox) contacts() *contactStore { return s.stores["contacts"].(*contactStore) }
+
+func init() {
+	registerEntity(entityDef{
+		name:  "contacts",
+		order: 40,
+		newStore: func() any {
+			return &contactStore{
+				byID: map[string]*contact{}, userByEmail: map[string]*contact{},
+				byEmail: map[string][]*contact{}, byExternalID: map[string]*contact{}, nextSeq: 1,
+			}
+		},
+		seed:  seedContacts,
+		count: func(s *Sandbox) int { return len(s.contacts().order) },
+		records: func(s *Sandbox) []any {
+			out := make([]any, 0, len(s.contacts().order))
+			for _, c := range s.contacts().order {
+				out = append(out, s.contactView(c))
+			}
+			return out
+		},
+		routes: []route{
+			{method: "GET", path: "/contacts", handler: listContacts},
+			{method: "POST", path: "/contacts", write: true, handler: createContact},
+			{method: "GET", path: "/contacts/{contact_id}", handler: getContact},
+			{method: "PUT", path: "/contacts/{contact_id}", write: true, handler: updateContact},
+			{method: "DELETE", path: "/contacts/{contact_id}", write: true, handler: deleteContact},
+			{method: "GET", path: "/contacts/find_by_external_id/{external_id}", handler: findContactByExternalID},
+			{method: "POST", path: "/contacts/search", handler: searchContacts},
+		},
+	})
+}
+
+// index adds c to the lookups and to the creation order.
+func (st *contactStore) index(c *contact) {
+	st.byID[c.id] = c
+	st.indexKeys(c)
+	n := len(st.order)
+	if n == 0 || st.order[n-1].before(c.createdAt, c.seq) {
+		st.order = append(st.order, c)
+		return
+	}
+	i := sort.Search(n, func(i int) bool { return !st.order[i].before(c.createdAt, c.seq) })
+	st.order = append(st.order, nil)
+	copy(st.order[i+1:], st.order[i:])
+	st.order[i] = c
+}
+
+func (st *contactStore) indexKeys(c *contact) {
+	if c.email != "" {
+		k := strings.ToLower(c.email)
+		st.byEmail[k] = append(st.byEmail[k], c)
+		if !c.lead {
+			st.userByEmail[k] = c
+		}
+	}
+	if c.externalID != "" {
+		st.byExternalID[c.externalID] = c
+	}
+}
+
+func (st *contactStore) unindexKeys(c *contact) {
+	if c.email != "" {
+		k := strings.ToLower(c.email)
+		list := st.byEmail[k]
+		for i, x := range list {
+			if x == c {
+				list = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(st.byEmail, k)
+		} else {
+			st.byEmail[k] = list
+		}
+		if st.userByEmail[k] == c {
+			delete(st.userByEmail, k)
+		}
+	}
+	if c.externalID != "" && st.byExternalID[c.externalID] == c {
+		delete(st.byExternalID, c.externalID)
+	}
+}
+
+func (st *contactStore) remove(c *contact) {
+	delete(st.byID, c.id)
+	st.unindexKeys(c)
+	i := sort.Search(len(st.order), func(i int) bool { return !st.order[i].before(c.createdAt, c.seq) })
+	if i < len(st.order) && st.order[i] == c {
+		st.order = append(st.order[:i], st.order[i+1:]...)
+	}
+}
+
+// Cursors.
+
+const cursorPrefix = "sbx1:"
+
+func encodeCursor(c *contact) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(c.createdAt, 10) + ":" + strconv.FormatInt(c.seq, 10)))
+}
+
+func decodeCursor(s string) (createdAt, seq int64, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, 0, false
+	}
+	rest, found := strings.CutPrefix(string(raw), cursorPrefix)
+	if !found {
+		return 0, 0, false
+	}
+	a, b, found := strings.Cut(rest, ":")
+	if !found {
+		return 0, 0, false
+	}
+	createdAt, err1 := strconv.ParseInt(a, 10, 64)
+	seq, err2 := strconv.ParseInt(b, 10, 64)
+	return createdAt, seq, err1 == nil && err2 == nil
+}
+
+type pagesView struct {
+	Type       string    `json:"type"`
+	Page       int       `json:"page"`
+	PerPage    int       `json:"per_page"`
+	TotalPages int       `json:"total_pages"`
+	Next       *nextPage `json:"next,omitempty"`
+}
+
+type nextPage struct {
+	Page          int    `json:"page"`
+	StartingAfter string `json:"starting_after"`
+}
+
+type contactListView struct {
+	Type       string        `json:"type"`
+	Data       []contactView `json:"data"`
+	TotalCount int           `json:"total_count"`
+	Pages      pagesView     `json:"pages"`
+}
+
+func (l contactListView) validationSample(offset int) any {
+	out := l
+	out.Data = nil
+	for i := offset; i < len(l.Data); i += sampleEvery {
+		out.Data = append(out.Data, l.Data[i])
+	}
+	if out.Data == nil {
+		out.Data = []contactView{}
+	}
+	return out
+}
+
+// pageOf cuts one page out of list (in creation order) after cursor.
+func (s *Sandbox) pageOf(list []*contact, perPage int, cursor string) (contactListView, bool) {
+	pos := 0
+	if cursor != "" {
+		createdAt, seq, ok := decodeCursor(cursor)
+		if !ok {
+			return contactListView{}, false
+		}
+		pos = sort.Search(len(list), func(i int) bool {
+			c := list[i]
+			return c.createdAt > createdAt || (c.createdAt == createdAt && c.seq > seq)
+		})
+	}
+	end := min(pos+perPage, len(list))
+	out := contactListView{
+		Type:       "list",
+		Data:       make([]contactView, 0, end-pos),
+		TotalCount: len(list),
+		Pages: pagesView{
+			Type: "pages", Page: pos/perPage + 1, PerPage: perPage,
+			TotalPages: (len(list) + perPage - 1) / perPage,
+		},
+	}
+	for _, c := range list[pos:end] {
+		out.Data = append(out.Data, s.contactView(c))
+	}
+	if end < len(list) && end > pos {
+		out.Pages.Next = &nextPage{Page: out.Pages.Page + 1, StartingAfter: encodeCursor(list[end-1])}
+	}
+	return out, true
+}
+
+func parsePerPage(v string, def int) (int, bool) {
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxPerPage {
+		return 0, false
+	}
+	return n, true
+}
+
+func listContacts(q *request) (int, any) {
+	query := q.r.URL.Query()
+	perPage, ok := parsePerPage(query.Get("per_page"), DefaultContactsPerPage)
+	if !ok {
+		return q.failField(http.StatusBadRequest, CodeParameterInvalid, fmt.Sprintf("per_page must be an integer between 1 and %d", MaxPerPage), "per_page")
+	}
+	page, ok := q.s.pageOf(q.s.contacts().order, perPage, query.Get("starting_after"))
+	if !ok {
+		return q.failField(http.StatusBadRequest, CodeParameterInvalid, "starting_after is not a valid cursor", "starting_after")
+	}
+	return http.StatusOK, page
+}
+
+// Views (the contact schema).
+
+type contactView struct {
+	Type                      string         `json:"type"`
+	ID                        string         `json:"id"`
+	WorkspaceID               string         `json:"workspace_id"`
+	ExternalID                *string        `json:"external_id"`
+	Role                      string         `json:"role"`
+	Email                     string         `json:"email"`
+	EmailDomain               string         `json:"email_domain"`
+	Phone                     *string        `json:"phone"`
+	Name                      *string        `json:"name"`
+	Avatar                    *avatarObj     `json:"avatar"`
+	OwnerID                   *int64         `json:"owner_id"`
+	SocialProfiles            socialProfiles `json:"social_profiles"`
+	HasHardBounced            bool           `json:"has_hard_bounced"`
+	MarkedEmailAsSpam         bool           `json:"marked_email_as_spam"`
+	UnsubscribedFromEmails    bool           `json:"unsubscribed_from_emails"`
+	CreatedAt                 int64          `json:"created_at"`
+	UpdatedAt                 int64          `json:"updated_at"`
+	SignedUpAt                *int64         `json:"signed_up_at"`
+	LastSeenAt                *int64         `json:"last_seen_at"`
+	LastRepliedAt             *int64         `json:"last_replied_at"`
+	LastContactedAt           *int64         `json:"last_contacted_at"`
+	LastEmailOpenedAt         *int64         `json:"last_email_opened_at"`
+	LastEmailClickedAt        *int64         `json:"last_email_clicked_at"`
+	LanguageOverride          *string        `json:"language_override"`
+	Browser                   *string        `json:"browser"`
+	BrowserVersion            *string        `json:"browser_version"`
+	BrowserLanguage           *string        `json:"browser_language"`
+	OS                        *string        `json:"os"`
+	Location                  locationView   `json:"location"`
+	AndroidAppName            *string        `json:"android_app_name"`
+	AndroidAppVersion         *string        `json:"android_app_version"`
+	AndroidDevice             *string        `json:"android_device"`
+	AndroidOSVersion          *string        `json:"android_os_version"`
+	AndroidSDKVersion         *string        `json:"android_sdk_version"`
+	AndroidLastSeenAt         *int64         `json:"android_last_seen_at"`
+	IOSAppName                *string        `json:"ios_app_name"`
+	IOSAppVersion             *string        `json:"ios_app_version"`
+	IOSDevice                 *string        `json:"ios_device"`
+	IOSOSVersion              *string        `json:"ios_os_version"`
+	IOSSDKVersion             *string        `json:"ios_sdk_version"`
+	IOSLastSeenAt             *int64         `json:"ios_last_seen_at"`
+	CustomAttributes          map[string]any `json:"custom_attributes"`
+	Tags                      listRef        `json:"tags"`
+	Notes                     listRef        `json:"notes"`
+	Companies                 listRef        `json:"companies"`
+	OptedOutSubscriptionTypes listRef        `json:"opted_out_subscription_types"`
+	OptedInSubscriptionTypes  listRef        `json:"opted_in_subscription_types"`
+	UTMCampaign               *string        `json:"utm_campaign"`
+	UTMContent                *string        `json:"utm_content"`
+	UTMMedium                 *string        `json:"utm_medium"`
+	UTMSource                 *string        `json:"utm_source"`
+	UTMTerm                   *string        `json:"utm_term"`
+	Referrer                  *string        `json:"referrer"`
+	EnabledPushMessaging      *bool          `json:"enabled_push_messaging"`
+}
+
+type socialProfiles struct {
+	Type string `json:"type"`
+	Data []any  `json:"data"`
+}
+
+type locationView struct {
+	Type          string  `json:"type"`
+	Country       *string `json:"country"`
+	Region        *string `json:"region"`
+	City          *string `json:"city"`
+	CountryCode   *string `json:"country_code"`
+	ContinentCode *string `json:"continent_code"`
+}
+
+type listRef struct {
+	Type       string        `json:"type"`
+	Data       []addressable `json:"data"`
+	URL        string        `json:"url"`
+	TotalCount int           `json:"total_count"`
+	HasMore    bool          `json:"has_more"`
+}
+
+type addressable struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	URL  string `json:"url"`
+}
+
+func strOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func timeOrNil(t int64) *int64 {
+	if t == 0 {
+		return nil
+	}
+	return &t
+}
+
+func emptyList(url string) listRef {
+	return listRef{Type: "list", Data: []addressable{}, URL: url}
+}
+
+// contactView renders c; it copies everything (it is encoded after the lock
+// is released).
+func (s *Sandbox) contactView(c *contact) contactView {
+	v := contactView{
+		Type: "contact", ID: c.id, WorkspaceID: s.appID, ExternalID: strOrNil(c.externalID),
+		Role: c.role(), Email: c.email, Phone: strOrNil(c.phone), Name: strOrNil(c.name),
+		SocialProfiles:         socialProfiles{Type: "list", Data: []any{}},
+		UnsubscribedFromEmails: c.unsub, CreatedAt: c.createdAt, UpdatedAt: c.updatedAt,
+		SignedUpAt: timeOrNil(c.signedUpAt), LastSeenAt: timeOrNil(c.lastSeenAt),
+		Location:                  locationView{Type: "location"},
+		CustomAttributes:          make(map[string]any, len(c.custom)),
+		Notes:                     emptyList("/contacts/" + c.id + "/notes"),
+		Companies:                 emptyList("/contacts/" + c.id + "/companies"),
+		OptedOutSubscriptionTypes: emptyList("/contacts/" + c.id + "/subscriptions"),
+		OptedInSubscriptionTypes:  emptyList("/contacts/" + c.id + "/subscriptions"),
+	}
+	if at := strings.LastIndexByte(c.email, '@'); at >= 0 {
+		v.EmailDomain = c.email[at+1:]
+	}
+	if c.avatar != "" {
+		u := c.avatar
+		v.Avatar = &avatarObj{Type: "avatar", ImageURL: &u}
+	}
+	if c.ownerID != 0 {
+		o := c.ownerID
+		v.OwnerID = &o
+	}
+	if c.place >= 0 && int(c.place) < len(places) {
+		p := places[c.place]
+		v.Location.Country, v.Location.Region, v.Location.City = &p.country, &p.region, &p.city
+		v.Location.CountryCode, v.Location.ContinentCode = &p.countryCode, &p.continent
+	}
+	attrs := s.attrs()
+	for _, av := range c.custom {
+		if a := attrs.byID[av.attr]; a != nil && !a.archived {
+			v.CustomAttributes[a.name] = av.v
+		}
+	}
+	tags := s.tags()
+	v.Tags = listRef{Type: "list", URL: "/contacts/" + c.id + "/tags", TotalCount: len(c.tags),
+		Data: make([]addressable, 0, min(len(c.tags), MaxTagsShownOnContact))}
+	for _, ap := range c.tags {
+		if len(v.Tags.Data) == MaxTagsShownOnContact {
+			break
+		}
+		if t := tags.byID[ap.id]; t != nil {
+			id := strconv.FormatInt(t.id, 10)
+			v.Tags.Data = append(v.Tags.Data, addressable{Type: "tag", ID: id, URL: "/tags/" + id})
+		}
+	}
+	v.Tags.HasMore = len(c.tags) > MaxTagsShownOnContact
+	return v
+}
+
+type contactDeletedView struct {
+	Type       string  `json:"type"`
+	ID         string  `json:"id"`
+	ExternalID *string `json:"external_id"`
+	Deleted    bool    `json:"deleted"`
+}
+
+// Handlers.
+
+func getContact(q *request) (int, any) {
+	c := q.s.contacts().byID[q.param("contact_id")]
+	if c == nil {
+		return q.fail(http.StatusNotFound, CodeNotFound, MsgUserNotFound)
+	}
+	return http.StatusOK, q.s.contactView(c)
+}
+
+func findContactByExternalID(q *request) (int, any) {
+	c := q.s.contacts().byExternalID[q.param("external_id")]
+	if c == nil || c.lead {
+		return q.fail(http.StatusNotFound, CodeNotFound, MsgUserNotFound)
+	}
+	return http.StatusOK, q.s.contactView(c)
+}
+
+func deleteContact(q *request) (int, any) {
+	st := q.s.contacts()
+	c := st.byID[q.param("contact_id")]
+	if c == nil {
+		return q.fail(http.StatusNotFound, CodeNotFound, MsgUserNotFound)
+	}
+	st.remove(c)
+	return http.StatusOK, contactDeletedView{Type: "contact", ID: c.id, ExternalID: strOrNil(c.externalID), Deleted: true}
+}
+
+func createContact(q *request) (int, any) {
+	st := q.s.contacts()
+	c := &contact{place: -1, lead: false}
+	fields, status, body := q.decodeContactFields()
+	if fields == nil {
+		return status, body
+	}
+	_, hasEmail := fields["email"]
+	_, hasExternalID := fields["external_id"]
+	_, hasRole := fields["role"]
+	if !hasEmail && !hasExternalID && !hasRole {
+		return q.fail(http.StatusBadRequest, CodeParameterInvalid, "a contact needs an email, an external_id or a role")
+	}
+	if status, body := q.applyContactFields(c, fields, true); status != 0 {
+		return status, body
+	}
+	if status, body := q.checkContactUnique(c, nil); status != 0 {
+		return status, body
+	}
+	c.seq = st.nextSeq
+	st.nextSeq++
+	c.createdAt, c.updatedAt = q.now, q.now
+	c.id = objectID(c.createdAt, q.s.salt, c.seq)
+	st.index(c)
+	return http.StatusOK, q.s.contactView(c)
+}
+
+func updateContact(q *request) (int, any) {
+	st := q.s.contacts()
+	old := st.byID[q.param("contact_id")]
+	if old == nil {
+		return q.fail(http.StatusNotFound, CodeNotFound, MsgUserNotFound)
+	}
+	fields, status, body := q.decodeContactFields()
+	if fields == nil {
+		return status, body
+	}
+	c := *old
+	c.custom = append([]attrValue(nil), old.custom...)
+	if status, body := q.applyContactFields(&c, fields, false); status != 0 {
+		return status, body
+	}
+	if status, body := q.checkContactUnique(&c, old); status != 0 {
+		return status, body
+	}
+	st.unindexKeys(old)
+	c.updatedAt = max(q.now, old.createdAt)
+	*old = c
+	st.indexKeys(old)
+	return http.StatusOK, q.s.contactView(old)
+}
+
+func (q *request) decodeContactFields() (map[string]json.RawMessage, int, any) {
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(q.body))
+	if err := dec.Decode(&fields); err != nil || fields == nil {
+		if len(bytes.TrimSpace(q.body)) == 0 {
+			return map[string]json.RawMessage{}, 0, nil
+		}
+		status, body := q.fail(http.StatusBadRequest, CodeParameterInvalid, "the body must be a JSON object")
+		return nil, status, body
+	}
+	return fields, 0, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// applyContactFields validates and applies the request's fields to c. It
+// returns status 0 when all is well.
+func (q *request) applyContactFields(c *contact, fields map[string]json.RawMessage, creating bool) (int, any) {
+	bad := func(field, msg string) (int, any) {
+		return q.failField(http.StatusBadRequest, CodeParameterInvalid, msg, field)
+	}
+	str := func(field string, nullable bool) (string, bool, bool) { // value, present, ok
+		raw, ok := fields[field]
+		if !ok {
+			return "", false, true
+		}
+		if isNull(raw) {
+			return "", true, nullable || creating
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", true, false
+		}
+		return strings.TrimSpace(s), true, true
+	}
+	if v, present, ok := str("role", false); !ok {
+		return bad("role", "role must be a string: user or lead")
+	} else if present && v != "" {
+		switch v {
+		case "user":
+			c.lead = false
+		case "lead":
+			if !creating && !c.lead {
+				return bad("role", "a user cannot be converted to a lead")
+			}
+			c.lead = true
+		default:
+			return bad("role", fmt.Sprintf("role must be user or lead, not %q", v))
+		}
+	}
+	if v, present, ok := str("external_id", false); !ok {
+		return bad("external_id", "external_id must be a string")
+	} else if present {
+		c.externalID = v
+	}
+	if v, present, ok := str("email", false); !ok {
+		return bad("email", "email must be a string")
+	} else if present {
+		if v != "" && !plausibleEmail(v) {
+			return bad("email", "email is not a valid email address")
+		}
+		c.email = v
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"phone", &c.phone}, {"name", &c.name}} {
+		if v, present, ok := str(f.name, true); !ok {
+			return bad(f.name, f.name+" must be a string or null")
+		} else if present {
+			*f.dst = v
+		}
+	}
+	if v, present, ok := str("avatar", true); !ok {
+		return bad("avatar", "avatar must be a URL string or null")
+	} else if present {
+		if v != "" {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return bad("avatar", "avatar must be an http(s) URL")
+			}
+		}
+		c.avatar = v
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int64
+	}{{"signed_up_at", &c.signedUpAt}, {"last_seen_at", &c.lastSeenAt}} {
+		raw, ok := fields[f.name]
+		if !ok {
+			continue
+		}
+		if isNull(raw) {
+			*f.dst = 0
+			continue
+		}
+		var n int64
+		if err := json.Unmarshal(raw, &n); err != nil || n < 0 {
+			return bad(f.name, f.name+" must be a Unix timestamp (seconds) or null")
+		}
+		*f.dst = n
+	}
+	if raw, ok := fields["owner_id"]; ok {
+		if isNull(raw) {
+			c.ownerID = 0
+		} else {
+			var n int64
+			if err := json.Unmarshal(raw, &n); err != nil {
+				return bad("owner_id", "owner_id must be an integer (an admin id) or null")
+			}
+			if q.s.admins().byID[strconv.FormatInt(n, 10)] == nil {
+				return bad("owner_id", fmt.Sprintf("owner_id %d is not an admin of this workspace", n))
+			}
+			c.ownerID = n
+		}
+	}
+	if raw, ok := fields["unsubscribed_from_emails"]; ok {
+		if isNull(raw) {
+			c.unsub = false
+		} else if err := json.Unmarshal(raw, &c.unsub); err != nil {
+			return bad("unsubscribed_from_emails", "unsubscribed_from_emails must be a boolean")
+		}
+	}
+	if raw, ok := fields["custom_attributes"]; ok && !isNull(raw) {
+		var custom map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &custom); err != nil {
+			return bad("custom_attributes", "custom_attributes must be an object")
+		}
+		attrs := q.s.attrs()
+		for _, name := range sortedKeys(custom) {
+			field := "custom_attributes." + name
+			a := attrs.lookupCustom("contact", name)
+			if a == nil {
+				return bad(field, fmt.Sprintf("Custom attribute '%s' does not exist", name))
+			}
+			v, err := customValueOf(a, custom[name])
+			if err != nil {
+				return bad(field, fmt.Sprintf("Custom attribute '%s' %v", name, err))
+			}
+			c.setCustom(a.id, v)
+		}
+	}
+	return 0, nil
+}
+
+func plausibleEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n,;<>") && strings.Count(s, "@") == 1
+}
+
+// customValueOf checks a JSON value against the attribute's type and
+// returns the stored value (nil for null).
+func customValueOf(a *dataAttr, raw json.RawMessage) (any, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("has an invalid value")
+	}
+	switch a.dataType {
+	case "string", "options":
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("must be a string")
+		}
+		if a.dataType == "options" {
+			for _, o := range a.options {
+				if o == s {
+					return s, nil
+				}
+			}
+			return nil, fmt.Errorf("must be one of its options %q", a.options)
+		}
+		return s, nil
+	case "integer":
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("must be an integer")
+		}
+		i, err := n.Int64()
+		if err != nil {
+			f, ferr := n.Float64()
+			if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+				return nil, fmt.Errorf("must be an integer")
+			}
+			i = int64(f)
+		}
+		return i, nil
+	case "float":
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("must be a number")
+		}
+		f, err := n.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("must be a number")
+		}
+		return f, nil
+	case "boolean":
+		b, ok := v.(bool)
+		if !ok {
+			return nil, fmt.Errorf("must be a boolean")
+		}
+		return b, nil
+	case "date":
+		switch t := v.(type) {
+		case json.Number:
+			i, err := t.Int64()
+			if err != nil || i < 0 {
+				return nil, fmt.Errorf("must be a date (Unix timestamp in seconds)")
+			}
+			return i, nil
+		case string:
+			tm, err := time.Parse(time.RFC3339, t)
+			if err != nil {
+				return nil, fmt.Errorf("must be a date (Unix timestamp in seconds or RFC 3339)")
+			}
+			return tm.Unix(), nil
+		}
+		return nil, fmt.Errorf("must be a date (Unix timestamp in seconds)")
+	}
+	return nil, fmt.Errorf("has an unsupported type %s", a.dataType)
+}
+
+// checkContactUnique answers 409 when c (replacing old, if any) would clash
+// with another contact.
+func (q *request) checkContactUnique(c, old *contact) (int, any) {
+	st := q.s.contacts()
+	if c.externalID != "" {
+		if other := st.byExternalID[c.externalID]; other != nil && other != old {
+			return q.fail(http.StatusConflict, CodeConflict, ConflictMessagePrefix+other.id)
+		}
+	}
+	if !c.lead && c.email != "" {
+		if other := st.userByEmail[strings.ToLower(c.email)]; other != nil && other != old {
+			return q.fail(http.StatusConflict, CodeConflict, ConflictMessagePrefix+other.id)
+		}
+	}
+	return 0, nil
+}
