@@ -180,6 +180,7 @@ func TestMigrateEndToEnd(t *testing.T) {
 			t.Errorf("phase %s not complete: %+v", p.Phase, p)
 		}
 	}
+	assertNoTokens(t, h.rdb, "icm:mig:"+h.id+"*")
 
 	// The same migration again: a new run that reads, matches and writes
 	// nothing.
@@ -193,6 +194,42 @@ func TestMigrateEndToEnd(t *testing.T) {
 	}
 	if got := h.dst.Count("contacts"); got != 2000 {
 		t.Errorf("after rerun the destination holds %d contacts", got)
+	}
+}
+
+// assertNoTokens reads every value under a key pattern and fails if a token
+// is there in plaintext.
+func assertNoTokens(t *testing.T, rdb redis.UniversalClient, pattern string) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, pattern).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) == 0 {
+		t.Fatalf("no keys under %s", pattern)
+	}
+	for _, k := range keys {
+		var vals []string
+		switch typ := rdb.Type(ctx, k).Val(); typ {
+		case "string":
+			vals = []string{rdb.Get(ctx, k).Val()}
+		case "hash":
+			for f, v := range rdb.HGetAll(ctx, k).Val() {
+				vals = append(vals, f, v)
+			}
+		case "set":
+			vals = rdb.SMembers(ctx, k).Val()
+		default:
+			t.Fatalf("key %s of unexpected type %s", k, typ)
+		}
+		for _, v := range vals {
+			for _, tok := range []string{srcToken, dstToken} {
+				if strings.Contains(k, tok) || strings.Contains(v, tok) {
+					t.Fatalf("token in plaintext under %s", k)
+				}
+			}
+		}
 	}
 }
 
