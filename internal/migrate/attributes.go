@@ -2,6 +2,8 @@ package migrate
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/icmigrate/icmigrate/pkg/intercom"
@@ -56,7 +58,10 @@ func runDataAttributes(ctx context.Context, j *job) (bool, error) {
 			return false, dstErr(err)
 		}
 	}
-	return true, j.e.store.MapSet(ctx, j.m.ID, PhaseDataAttributes, pairs)
+	if err := j.e.store.MapSet(ctx, j.m.ID, PhaseDataAttributes, pairs); err != nil {
+		return false, err
+	}
+	return true, j.e.store.ClearFailures(ctx, j.m.ID, PhaseDataAttributes, slices.Collect(maps.Keys(pairs))...)
 }
 
 // attributeRequest recreates an attribute: a list attribute is a string

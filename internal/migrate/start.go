@@ -130,6 +130,7 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 			if m.State == store.StateDone {
 				m.Run++
 				m.StartedAt = now
+				m.RunPhases = nil
 			}
 			m.State, m.Error, m.FinishedAt = store.StateRunning, "", time.Time{}
 			return nil
@@ -152,7 +153,7 @@ func (e *Engine) resume(ctx context.Context, m *store.Migration) error {
 		return err
 	}
 	for _, p := range progress {
-		if p.Complete() {
+		if p.Complete() || !m.InRun(p.Phase) {
 			continue
 		}
 		if p.Units == 0 {
@@ -180,9 +181,10 @@ func (e *Engine) resume(ctx context.Context, m *store.Migration) error {
 // more than once for the same phase (a unit re-run after a crash): starting a
 // phase and ending a run are idempotent.
 func (e *Engine) advance(ctx context.Context, m *store.Migration, phase string) error {
-	for i, p := range m.Phases {
-		if p == phase && i+1 < len(m.Phases) {
-			return e.enqueue(ctx, rootUnit(m.ID, m.Run, m.Phases[i+1]))
+	order := m.RunOrder()
+	for i, p := range order {
+		if p == phase && i+1 < len(order) {
+			return e.enqueue(ctx, rootUnit(m.ID, m.Run, order[i+1]))
 		}
 	}
 	return e.finishRun(ctx, m.ID, m.Run)

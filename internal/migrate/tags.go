@@ -2,6 +2,8 @@ package migrate
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/icmigrate/icmigrate/pkg/intercom"
@@ -59,5 +61,8 @@ func runTags(ctx context.Context, j *job) (bool, error) {
 			return false, dstErr(err)
 		}
 	}
-	return true, save()
+	if err := save(); err != nil {
+		return false, err
+	}
+	return true, j.e.store.ClearFailures(ctx, j.m.ID, PhaseTags, slices.Collect(maps.Keys(ids))...)
 }

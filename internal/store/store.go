@@ -48,16 +48,37 @@ type Endpoint struct {
 
 // Migration is the durable record of one migration.
 type Migration struct {
-	ID         string    `json:"id"`
-	Source     Endpoint  `json:"source"`
-	Dest       Endpoint  `json:"dest"`
-	Phases     []string  `json:"phases"`
+	ID     string   `json:"id"`
+	Source Endpoint `json:"source"`
+	Dest   Endpoint `json:"dest"`
+	Phases []string `json:"phases"`
+	// RunPhases are the phases the current run executes, in order, when it
+	// is not all of them (a requeue of some entities); empty means all.
+	RunPhases  []string  `json:"run_phases,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	Run        int       `json:"run"`
 	State      string    `json:"state"`
 	Error      string    `json:"error,omitempty"`
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
+}
+
+// RunOrder is the phases the current run executes, in order.
+func (m *Migration) RunOrder() []string {
+	if len(m.RunPhases) > 0 {
+		return m.RunPhases
+	}
+	return m.Phases
+}
+
+// InRun reports whether the current run executes a phase.
+func (m *Migration) InRun(phase string) bool {
+	for _, p := range m.RunOrder() {
+		if p == phase {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrNotFound is a migration id with no record.

@@ -228,7 +228,7 @@ func TestFailures(t *testing.T) {
 	if err != nil || len(fs) != 2 || fs[0].SourceID != "a" || fs[1].Message != "bad b" {
 		t.Fatalf("failures = %+v, %v", fs, err)
 	}
-	if err := s.ClearFailure(ctx, "m", "contacts", "a"); err != nil {
+	if err := s.ClearFailures(ctx, "m", "contacts", "a"); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := s.FailureCount(ctx, "m", "contacts"); n != 1 {

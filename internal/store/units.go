@@ -194,9 +194,18 @@ func (s *Store) RecordFailure(ctx context.Context, id string, f Failure) error {
 	return s.rdb.HSet(ctx, key(id, "failures", f.Entity), f.SourceID, raw).Err()
 }
 
-// ClearFailure removes a record's failure once it has migrated.
-func (s *Store) ClearFailure(ctx context.Context, id, entity, srcID string) error {
-	return s.rdb.HDel(ctx, key(id, "failures", entity), srcID).Err()
+// ClearFailures removes the failures of records that have migrated since.
+func (s *Store) ClearFailures(ctx context.Context, id, entity string, srcIDs ...string) error {
+	if len(srcIDs) == 0 {
+		return nil
+	}
+	return s.rdb.HDel(ctx, key(id, "failures", entity), srcIDs...).Err()
+}
+
+// DropFailures forgets every failure of an entity (units that a requeue
+// runs again).
+func (s *Store) DropFailures(ctx context.Context, id, entity string) error {
+	return s.rdb.Del(ctx, key(id, "failures", entity)).Err()
 }
 
 // Failures lists the failures of an entity.
