@@ -42,16 +42,49 @@ func runContactsPage(ctx context.Context, j *job) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// Contacts without a natural key get an intent record first: see
+	// store.Intents and adoptKeyless.
+	var keyless []string
+	for i, c := range page.Data {
+		if mapped[i] == "" && isKeyless(c) {
+			keyless = append(keyless, c.ID)
+		}
+	}
+	now := j.e.opts.Now().UnixMilli()
+	intents, err := j.e.store.Intents(ctx, j.m.ID, PhaseContacts, keyless, now)
+	if err != nil {
+		return false, err
+	}
+	earlier := make(map[string]int64, len(keyless))
+	for i, id := range keyless {
+		if intents[i] > 0 {
+			earlier[id] = intents[i]
+		}
+	}
 	for i, c := range page.Data {
 		if mapped[i] != "" {
 			j.count("skipped", 1)
 			continue
 		}
-		if err := migrateContact(ctx, j, cm, c); err != nil {
+		err := retryRecord(ctx, func(attempt int) error {
+			at := earlier[c.ID]
+			if attempt > 0 && at == 0 && isKeyless(c) {
+				at = now // the intent this page recorded
+			}
+			return migrateContact(ctx, j, cm, c, at)
+		})
+		if err != nil {
 			return false, err
 		}
 	}
 	return last, nil
+}
+
+// isKeyless reports whether Intercom would accept a second copy of a
+// contact without a 409: leads may share emails, and only external ids (and
+// users' emails) are unique.
+func isKeyless(c *intercom.Contact) bool {
+	return c.ExternalID == "" && (c.Role == intercom.RoleLead || c.Email == "")
 }
 
 // contactMapper turns a source contact into a destination request.
@@ -119,7 +152,7 @@ func (cm *contactMapper) request(c *intercom.Contact) (*intercom.ContactRequest,
 // exists (a retry after a crash, or a destination that had it), and records
 // the mapping with the contact's tags. A record Intercom refuses is recorded
 // as a failure; only errors that stop the whole unit are returned.
-func migrateContact(ctx context.Context, j *job, cm *contactMapper, c *intercom.Contact) error {
+func migrateContact(ctx context.Context, j *job, cm *contactMapper, c *intercom.Contact, attemptedAt int64) error {
 	tagIDs, err := sourceTagIDs(ctx, j, c)
 	if err != nil {
 		return err
@@ -129,9 +162,25 @@ func migrateContact(ctx context.Context, j *job, cm *contactMapper, c *intercom.
 		j.count("owner_unmapped", 1)
 	}
 	var dstID string
-	created, _, err := j.dst.Contacts.Create(ctx, req)
+	var created *intercom.Contact
+	if attemptedAt > 0 {
+		if dstID, err = adoptKeyless(ctx, j, c, attemptedAt); err != nil {
+			return err
+		}
+	}
+	if dstID == "" {
+		created, _, err = j.dst.Contacts.Create(ctx, req)
+	}
 	var conflict *intercom.ConflictError
 	switch {
+	case dstID != "":
+		if _, _, err := j.dst.Contacts.Update(ctx, dstID, req); err != nil {
+			if isRecordError(err) {
+				return j.recordFailure(ctx, PhaseContacts, c.ID, "PUT /contacts/{id}", err)
+			}
+			return dstErr(err)
+		}
+		j.count("adopted", 1)
 	case err == nil:
 		dstID = created.ID
 		j.count("created", 1)
@@ -209,4 +258,48 @@ func findExisting(ctx context.Context, j *job, c *intercom.Contact, conflict *in
 		}
 	}
 	return "", nil
+}
+
+// adoptKeyless looks for the copy an earlier, interrupted attempt may have
+// created of a contact without a natural key: a destination contact of the
+// same role and email (else name, else phone), created since that attempt
+// (with five minutes for clocks that disagree), that is no other record's
+// copy. It returns "" when there is none, or more than one.
+func adoptKeyless(ctx context.Context, j *job, c *intercom.Contact, attemptedAt int64) (string, error) {
+	var q intercom.Filter
+	switch {
+	case c.Email != "":
+		q = intercom.Eq("email", c.Email)
+	case c.Name != "":
+		q = intercom.Eq("name", c.Name)
+	case c.Phone != "":
+		q = intercom.Eq("phone", c.Phone)
+	default:
+		return "", nil // nothing to recognise it by: it is created again
+	}
+	page, _, err := j.dst.Contacts.Search(ctx, intercom.And(intercom.Eq("role", c.Role), q), &intercom.ListOptions{PerPage: 50})
+	if err != nil {
+		return "", dstErr(err)
+	}
+	since := attemptedAt/1000 - 300
+	var ids []string
+	for _, d := range page.Data {
+		if d.CreatedAt >= since && d.Email == c.Email && d.Name == c.Name && d.Phone == c.Phone {
+			ids = append(ids, d.ID)
+		}
+	}
+	claimed, err := j.e.store.Claimed(ctx, j.m.ID, PhaseContacts, ids)
+	if err != nil {
+		return "", err
+	}
+	found := ""
+	for i, id := range ids {
+		if !claimed[i] {
+			if found != "" {
+				return "", nil // ambiguous: do not guess
+			}
+			found = id
+		}
+	}
+	return found, nil
 }

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -80,4 +81,33 @@ func isRecordError(err error) bool {
 		ce  *intercom.ConflictError
 	)
 	return errors.As(err, &inv) || errors.As(err, &nf) || errors.As(err, &fb) || errors.As(err, &ce)
+}
+
+// recordRetries is how often one record's write is tried in place before
+// the whole unit is handed back to the queue: a lost answer or a passing
+// 5xx should cost a fraction of a second, not a retry of 150 records with a
+// growing backoff.
+const recordRetries = 4
+
+// retryRecord runs fn until it succeeds, fails for good, or has been tried
+// recordRetries+1 times, waiting 100 ms, 200 ms, 400 ms... in between. Rate
+// limits are not retried here: the throttle has waited already, and a long
+// wait belongs to the queue.
+func retryRecord(ctx context.Context, fn func(attempt int) error) error {
+	for attempt := 0; ; attempt++ {
+		err := fn(attempt)
+		if err == nil || attempt >= recordRetries || !intercom.IsTemporary(err) {
+			return err
+		}
+		if _, ok := asRateLimited(err, time.Now()); ok {
+			return err
+		}
+		t := time.NewTimer(100 * time.Millisecond << attempt)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }

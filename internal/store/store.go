@@ -231,13 +231,59 @@ type Mapped struct {
 func (s *Store) MapRecord(ctx context.Context, id, entity string, rec Mapped) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key(id, "map", entity), rec.SrcID, rec.DstID)
+		p.HSet(ctx, key(id, "rmap", entity), rec.DstID, rec.SrcID)
 		p.HDel(ctx, key(id, "failures", entity), rec.SrcID)
+		p.HDel(ctx, key(id, "intent", entity), rec.SrcID)
 		for _, tag := range rec.SrcTagIDs {
 			p.SAdd(ctx, key(id, "tagged", tag), rec.DstID)
 		}
 		return nil
 	})
 	return err
+}
+
+// Claimed reports which destination ids are the copy of some source record
+// already (the reverse id map).
+func (s *Store) Claimed(ctx context.Context, id, entity string, dstIDs []string) ([]bool, error) {
+	if len(dstIDs) == 0 {
+		return nil, nil
+	}
+	vals, err := s.rdb.HMGet(ctx, key(id, "rmap", entity), dstIDs...).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(vals))
+	for i, v := range vals {
+		out[i] = v != nil
+	}
+	return out, nil
+}
+
+// Intents records, before records without a natural key are created, when
+// each creation was first attempted, and returns the earlier attempts' times
+// (Unix ms; 0 where there was none). A record with an earlier attempt may
+// exist in the destination already, unmapped (the worker died between the
+// creation and the id map): the caller looks for it before creating again.
+func (s *Store) Intents(ctx context.Context, id, entity string, srcIDs []string, now int64) ([]int64, error) {
+	if len(srcIDs) == 0 {
+		return nil, nil
+	}
+	k := key(id, "intent", entity)
+	pipe := s.rdb.TxPipeline()
+	get := pipe.HMGet(ctx, k, srcIDs...)
+	for _, src := range srcIDs {
+		pipe.HSetNX(ctx, k, src, now)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(srcIDs))
+	for i, v := range get.Val() {
+		if str, ok := v.(string); ok {
+			out[i], _ = strconv.ParseInt(str, 10, 64)
+		}
+	}
+	return out, nil
 }
 
 // TagMembers streams the destination contact ids to be given a source tag,

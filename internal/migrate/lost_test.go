@@ -1,0 +1,70 @@
+package migrate_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/icmigrate/icmigrate/internal/redisconn/redistest"
+	"github.com/icmigrate/icmigrate/internal/store"
+	"github.com/icmigrate/icmigrate/internal/verify"
+)
+
+// TestNoDuplicateWhenAnswerLost: the destination creates every seventh
+// contact but its answer is lost (a 502 after the fact, as when a proxy or
+// the connection fails). The retry must find that contact, through the 409
+// for users and through the intent record and a search for leads, which
+// Intercom lets share emails, instead of creating it twice.
+func TestNoDuplicateWhenAnswerLost(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var n, lost atomic.Int64
+	h := newHarness(t, redistest.Client(t), 500, 600_000, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && r.URL.Path == "/contacts" && n.Add(1)%7 == 0 {
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				if rec.Code == http.StatusOK {
+					lost.Add(1)
+					w.Header().Set("Content-Type", "text/html")
+					w.WriteHeader(http.StatusBadGateway)
+					w.Write([]byte("<html>502 Bad Gateway</html>"))
+					return
+				}
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	h.workers(2, 4)
+	st := h.run(ctx)
+	if st.Migration.State != store.StateDone {
+		t.Fatalf("state %s %s", st.Migration.State, st.Migration.Error)
+	}
+	if fs := failures(t, h); len(fs) > 0 {
+		t.Fatalf("failures: %+v", fs[0])
+	}
+	if lost.Load() == 0 {
+		t.Fatal("no answer was lost: the test tests nothing")
+	}
+	if got := h.dst.Count("contacts"); got != 500 {
+		t.Fatalf("destination has %d contacts for 500 at the source (%d answers lost)", got, lost.Load())
+	}
+	src, dst := h.clients()
+	results, err := verify.All(ctx, verify.Options{Source: src, Dest: dst, Store: h.e.Store(), Migration: h.id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !verify.Equal(results) {
+		t.Fatalf("not equal: %+v", results)
+	}
+	t.Logf("%d answers lost; counters %v", lost.Load(), st.Phases[3].Counters)
+}
