@@ -90,6 +90,8 @@ func isKeyless(c *intercom.Contact) bool {
 // contactMapper turns a source contact into a destination request.
 type contactMapper struct {
 	admins map[string]string
+	// attributes are the names of the migrated custom attributes.
+	attributes map[string]string
 }
 
 func newContactMapper(ctx context.Context, j *job) (*contactMapper, error) {
@@ -97,7 +99,35 @@ func newContactMapper(ctx context.Context, j *job) (*contactMapper, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &contactMapper{admins: admins}, nil
+	attrs, err := j.e.store.MapAll(ctx, j.m.ID, PhaseDataAttributes)
+	if err != nil {
+		return nil, err
+	}
+	return &contactMapper{admins: admins, attributes: attrs}, nil
+}
+
+// updateRequest makes an existing destination contact equal to the source
+// one: what the source lacks is cleared, not left as it was.
+func (cm *contactMapper) updateRequest(c *intercom.Contact) *intercom.ContactRequest {
+	r, _ := cm.request(c)
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"phone", r.Phone != nil}, {"name", r.Name != nil}, {"avatar", r.Avatar != nil},
+		{"signed_up_at", r.SignedUpAt != nil}, {"last_seen_at", r.LastSeenAt != nil}, {"owner_id", r.OwnerID != nil}} {
+		if !f.set {
+			r.Clear = append(r.Clear, f.name)
+		}
+	}
+	for name := range cm.attributes {
+		if _, ok := r.CustomAttributes[name]; !ok {
+			if r.CustomAttributes == nil {
+				r.CustomAttributes = map[string]any{}
+			}
+			r.CustomAttributes[name] = nil
+		}
+	}
+	return r
 }
 
 // request copies every field the API lets us write. An owner with no
@@ -174,7 +204,7 @@ func migrateContact(ctx context.Context, j *job, cm *contactMapper, c *intercom.
 	var conflict *intercom.ConflictError
 	switch {
 	case dstID != "":
-		if _, _, err := j.dst.Contacts.Update(ctx, dstID, req); err != nil {
+		if _, _, err := j.dst.Contacts.Update(ctx, dstID, cm.updateRequest(c)); err != nil {
 			if isRecordError(err) {
 				return j.recordFailure(ctx, PhaseContacts, c.ID, "PUT /contacts/{id}", err)
 			}
@@ -192,7 +222,7 @@ func migrateContact(ctx context.Context, j *job, cm *contactMapper, c *intercom.
 		if dstID == "" {
 			return j.recordFailure(ctx, PhaseContacts, c.ID, "POST /contacts", conflict)
 		}
-		if _, _, err := j.dst.Contacts.Update(ctx, dstID, req); err != nil {
+		if _, _, err := j.dst.Contacts.Update(ctx, dstID, cm.updateRequest(c)); err != nil {
 			if isRecordError(err) {
 				return j.recordFailure(ctx, PhaseContacts, c.ID, "PUT /contacts/{id}", err)
 			}

@@ -307,7 +307,7 @@ func TestStartRefuses(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	h := newHarness(t, rdb, 0, 600_000, nil)
+	h := newHarness(t, rdb, 25, 600_000, nil)
 	for _, tc := range []struct {
 		name   string
 		change func(*migrate.Config)
@@ -319,6 +319,10 @@ func TestStartRefuses(t *testing.T) {
 		{"missing token", func(c *migrate.Config) { c.Dest.Tokens = nil }, "INTERCOM_DEST_TOKEN"},
 		{"wrong token", func(c *migrate.Config) { c.Dest.Tokens = []string{"revoked"} }, "destination: Intercom rejected token 1 of 1 (401"},
 		{"region mismatch", func(c *migrate.Config) { c.Dest.Region = intercom.AU }, "not au"},
+		{"non-empty destination", func(c *migrate.Config) {
+			c.Dest = migrate.Side{Region: intercom.US, BaseURL: h.srcURL, Tokens: []string{srcToken}}
+			c.Source = migrate.Side{Region: intercom.EU, BaseURL: h.dstURL, Tokens: []string{dstToken}}
+		}, "holds 25 contacts already"},
 		{"same workspace", func(c *migrate.Config) {
 			c.Dest = migrate.Side{Region: intercom.US, BaseURL: h.srcURL, Tokens: []string{srcToken}}
 		}, "same workspace"},
@@ -334,5 +338,53 @@ func TestStartRefuses(t *testing.T) {
 				t.Fatal("a refused migration was recorded")
 			}
 		})
+	}
+}
+
+// TestNonemptyDestination: with AllowNonemptyDestination, contacts that the
+// destination holds already are matched by email and external id and
+// updated, not duplicated.
+func TestNonemptyDestination(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := newHarness(t, redistest.Client(t), 200, 600_000, nil)
+	src, dst := h.clients()
+	n := 0
+	for c, err := range src.Contacts.All(ctx, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Role != intercom.RoleUser || n == 20 {
+			continue
+		}
+		// An older copy: same keys, another name, no attributes.
+		if _, _, err := dst.Contacts.Create(ctx, &intercom.ContactRequest{Role: c.Role, Email: c.Email, ExternalID: c.ExternalID, Name: intercom.Ptr("Old Name")}); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if _, err := h.e.Start(ctx, h.config()); err == nil || !strings.Contains(err.Error(), "holds 20 contacts") {
+		t.Fatalf("start into a non-empty destination: %v", err)
+	}
+	h.workers(1, 4)
+	cfg := h.config()
+	cfg.AllowNonemptyDestination = true
+	m, err := h.e.Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.e.Wait(ctx, m.ID, 100*time.Millisecond, nil)
+	if err != nil || st.Migration.State != store.StateDone {
+		t.Fatalf("wait: %v %+v", err, st)
+	}
+	if got := h.dst.Count("contacts"); got != 200 {
+		t.Fatalf("destination has %d contacts, want 200 (20 matched, not duplicated)", got)
+	}
+	results, err := verify.All(ctx, verify.Options{Source: src, Dest: dst, Store: h.e.Store(), Migration: h.id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !verify.Equal(results) {
+		t.Fatalf("not equal: %+v", results)
 	}
 }

@@ -28,6 +28,10 @@ type Config struct {
 	ID     string
 	Source Side
 	Dest   Side
+	// AllowNonemptyDestination lets a new migration start although the
+	// destination holds contacts already; records are then matched by
+	// natural key (email, external id, names of tags and attributes).
+	AllowNonemptyDestination bool
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -113,6 +117,11 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 	m, err := e.store.Get(ctx, cfg.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		if !cfg.AllowNonemptyDestination {
+			if err := e.checkEmpty(ctx, *dst, cfg.Dest.Tokens[0]); err != nil {
+				return nil, err
+			}
+		}
 		m = &store.Migration{ID: cfg.ID, Source: *src, Dest: *dst, Phases: Phases, CreatedAt: now, Run: 1, State: store.StateRunning, StartedAt: now}
 		if err := e.store.Put(ctx, m); err != nil {
 			return nil, fmt.Errorf("recording migration %s: %w", cfg.ID, err)
@@ -202,4 +211,22 @@ func (e *Engine) finishRun(ctx context.Context, id string, run int) error {
 		e.log.Info("migration run finished", zap.String("migration", id), zap.Int("run", run))
 	}
 	return err
+}
+
+// checkEmpty refuses a destination that holds contacts already: a new
+// migration into it would mix two workspaces' data, which an operator must
+// choose knowingly.
+func (e *Engine) checkEmpty(ctx context.Context, ep store.Endpoint, token string) error {
+	c, err := e.newClient(ep, token, nil)
+	if err != nil {
+		return err
+	}
+	l, _, err := c.Contacts.List(ctx, &intercom.ListOptions{PerPage: 1})
+	if err != nil {
+		return fmt.Errorf("destination: counting its contacts: %v", err)
+	}
+	if l.TotalCount > 0 {
+		return fmt.Errorf("destination workspace %s holds %d contacts already: use a new workspace, or allow it (--allow-nonempty-destination) to match records by email and external id", ep.AppID, l.TotalCount)
+	}
+	return nil
 }

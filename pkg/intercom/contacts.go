@@ -2,7 +2,9 @@ package intercom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"net/url"
 )
@@ -78,17 +80,49 @@ type ContactList struct {
 // ContactRequest creates or updates a contact. Fields left nil or empty are
 // not sent (on update: not changed).
 type ContactRequest struct {
-	Role                   string         `json:"role,omitempty"`
-	ExternalID             string         `json:"external_id,omitempty"`
-	Email                  string         `json:"email,omitempty"`
-	Phone                  *string        `json:"phone,omitempty"`
-	Name                   *string        `json:"name,omitempty"`
-	Avatar                 *string        `json:"avatar,omitempty"`
-	SignedUpAt             *int64         `json:"signed_up_at,omitempty"`
-	LastSeenAt             *int64         `json:"last_seen_at,omitempty"`
-	OwnerID                *int64         `json:"owner_id,omitempty"`
-	UnsubscribedFromEmails *bool          `json:"unsubscribed_from_emails,omitempty"`
-	CustomAttributes       map[string]any `json:"custom_attributes,omitempty"`
+	Role                   string  `json:"role,omitempty"`
+	ExternalID             string  `json:"external_id,omitempty"`
+	Email                  string  `json:"email,omitempty"`
+	Phone                  *string `json:"phone,omitempty"`
+	Name                   *string `json:"name,omitempty"`
+	Avatar                 *string `json:"avatar,omitempty"`
+	SignedUpAt             *int64  `json:"signed_up_at,omitempty"`
+	LastSeenAt             *int64  `json:"last_seen_at,omitempty"`
+	OwnerID                *int64  `json:"owner_id,omitempty"`
+	UnsubscribedFromEmails *bool   `json:"unsubscribed_from_emails,omitempty"`
+	// CustomAttributes are set as given; a nil value clears an attribute.
+	CustomAttributes map[string]any `json:"custom_attributes,omitempty"`
+	// Clear lists fields to set to null, on update: "phone", "name",
+	// "avatar", "signed_up_at", "last_seen_at", "owner_id". A field both set
+	// and cleared is an error.
+	Clear []string `json:"-"`
+}
+
+// clearable are the fields of ContactRequest that Intercom lets a request
+// set to null.
+var clearable = map[string]bool{"phone": true, "name": true, "avatar": true, "signed_up_at": true, "last_seen_at": true, "owner_id": true}
+
+// MarshalJSON adds the Clear fields as nulls.
+func (r ContactRequest) MarshalJSON() ([]byte, error) {
+	type plain ContactRequest
+	b, err := json.Marshal(plain(r))
+	if err != nil || len(r.Clear) == 0 {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for _, f := range r.Clear {
+		if !clearable[f] {
+			return nil, fmt.Errorf("intercom: contact field %q cannot be cleared", f)
+		}
+		if _, set := m[f]; set {
+			return nil, fmt.Errorf("intercom: contact field %q both set and cleared", f)
+		}
+		m[f] = json.RawMessage("null")
+	}
+	return json.Marshal(m)
 }
 
 // Ptr returns a pointer to v, for the optional fields of requests.
