@@ -47,6 +47,15 @@ func runDataAttributes(ctx context.Context, j *job) (bool, error) {
 			pairs[a.Name] = strconv.FormatInt(created.ID, 10)
 			j.count("created", 1)
 		case isRecordError(err):
+			// The attribute may exist now: an earlier attempt created it and
+			// its answer was lost. Then this is no failure.
+			if id, ok, lerr := findAttribute(ctx, j, a.Name); lerr != nil {
+				return false, lerr
+			} else if ok {
+				pairs[a.Name] = id
+				j.count("created", 1)
+				continue
+			}
 			if err := j.recordFailure(ctx, PhaseDataAttributes, a.Name, "POST /data_attributes", err); err != nil {
 				return false, err
 			}
@@ -78,4 +87,18 @@ func attributeRequest(a *intercom.DataAttribute) *intercom.DataAttributeRequest 
 		r.MessengerWritable = intercom.Ptr(true)
 	}
 	return r
+}
+
+// findAttribute looks for a contact attribute of the destination by name.
+func findAttribute(ctx context.Context, j *job, name string) (string, bool, error) {
+	as, _, err := j.dst.DataAttributes.List(ctx, &intercom.DataAttributeListOptions{Model: intercom.ModelContact, IncludeArchived: true})
+	if err != nil {
+		return "", false, dstErr(err)
+	}
+	for _, a := range as {
+		if a.Name == name {
+			return strconv.FormatInt(a.ID, 10), true, nil
+		}
+	}
+	return "", false, nil
 }

@@ -42,6 +42,7 @@ func seedContacts(s *Sandbox, g *gen) {
 	extBase := mix64(uint64(s.seed) ^ 0xe7e1d)
 	var userEmails []string
 	st.order = make([]*contact, 0, n)
+	made := 0 // invalid contacts so far
 
 	for i := 0; i < n; i++ {
 		seq := int64(i + 1)
@@ -112,7 +113,23 @@ func seedContacts(s *Sandbox, g *gen) {
 			})
 		}
 		c.id = objectID(created, s.salt, seq)
+		if made < (i+1)*g.ctx.invalid/n && spoil(c) {
+			made++
+		}
 		st.index(c)
+	}
+	// Leads fell on some slots: spoil users from the start until the count
+	// is exact (or there are no users left).
+	for _, c := range st.order {
+		if made >= g.ctx.invalid {
+			break
+		}
+		if spoilable(c) {
+			st.unindexKeys(c) // by the email it had
+			spoil(c)
+			st.indexKeys(c)
+			made++
+		}
 	}
 	st.nextSeq = int64(n + 1)
 }
@@ -142,4 +159,18 @@ func seedValue(g *gen, a *dataAttr, created, anchor int64) any {
 		return g.pick(list)
 	}
 	return "value " + strconv.Itoa(g.intn(1000))
+}
+
+// spoil gives a user an email the API refuses on write, as legacy data can
+// hold; it reports whether it did (leads and spoiled users are left alone).
+func spoil(c *contact) bool {
+	if !spoilable(c) {
+		return false
+	}
+	c.email = strings.Replace(c.email, "@", "@@", 1)
+	return true
+}
+
+func spoilable(c *contact) bool {
+	return !c.lead && c.email != "" && !strings.Contains(c.email, "@@")
 }

@@ -18,6 +18,7 @@ import (
 // seedContext carries what New knows to the entities' seed functions.
 type seedContext struct {
 	contacts int   // Options.Contacts
+	invalid  int   // Options.InvalidContacts
 	admins   int   // number of admins
 	anchor   int64 // "now" of the generated history, Unix seconds
 }

@@ -58,6 +58,11 @@ type Options struct {
 	// Contacts is the number of seeded contacts. 0 is an empty workspace:
 	// admins and nothing else (no tags, no custom data attributes).
 	Contacts int
+	// InvalidContacts of the seeded contacts hold an email the API refuses
+	// on write ("first.last@@domain"), as old data in a real workspace can:
+	// reading them works, copying them elsewhere answers 400. They are
+	// users spread evenly over the creation order.
+	InvalidContacts int
 	// Admins is the number of admins (teammates), default DefaultAdmins.
 	// Names and emails depend on Seed only (the same in every region); ids
 	// depend on the workspace.
@@ -257,7 +262,7 @@ func New(opts Options) (*Sandbox, error) {
 			s.routes.add(r)
 		}
 	}
-	ctx := &seedContext{contacts: opts.Contacts, admins: nAdmins, anchor: genAnchor(now()).Unix()}
+	ctx := &seedContext{contacts: opts.Contacts, invalid: opts.InvalidContacts, admins: nAdmins, anchor: genAnchor(now()).Unix()}
 	for i := range entityDefs {
 		d := &entityDefs[i]
 		if d.seed != nil {
