@@ -98,6 +98,10 @@ func (e *Engine) newClient(ep store.Endpoint, token string, counts *throttle.Cou
 	}
 	opts := []intercom.Option{
 		intercom.WithHTTPClient(&http.Client{Transport: throttle.New(e.opts.Transport, counts), Timeout: 2 * time.Minute}),
+		// Reads are retried in place; writes go through the handlers'
+		// record-level retries, which know how to find what a lost answer
+		// created.
+		intercom.WithReadRetries(4),
 	}
 	if e.opts.UserAgent != "" {
 		opts = append(opts, intercom.WithUserAgent(e.opts.UserAgent))

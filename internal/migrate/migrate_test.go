@@ -39,6 +39,7 @@ type harness struct {
 	srcURL   string
 	dstURL   string
 	id       string
+	queue    string
 }
 
 func unique(prefix string) string {
@@ -48,12 +49,26 @@ func unique(prefix string) string {
 }
 
 func newHarness(t *testing.T, rdb redis.UniversalClient, contacts, ratePerMinute int, wrapDst func(http.Handler) http.Handler) *harness {
+	return newHarnessWith(t, rdb, intercomtest.Options{Contacts: contacts, RateLimitPerMinute: ratePerMinute}, nil, wrapDst)
+}
+
+// newHarnessWith builds the sandboxes from opts (region, tokens and seed set
+// here), each behind its wrapper when not nil.
+func newHarnessWith(t *testing.T, rdb redis.UniversalClient, opts intercomtest.Options, wrapSrc, wrapDst func(http.Handler) http.Handler) *harness {
 	t.Helper()
-	h := &harness{t: t, rdb: rdb, id: unique("t-")}
-	h.src, _ = intercomtest.NewServer(t, intercomtest.Options{Region: "us", Tokens: []string{srcToken}, Seed: 7, Contacts: contacts, RateLimitPerMinute: ratePerMinute})
-	srcSrv := httptest.NewServer(h.src)
+	h := &harness{t: t, rdb: rdb, id: unique("t-"), queue: unique("icmtest-")}
+	so := opts
+	so.Region, so.Tokens, so.Seed = "us", []string{srcToken}, 7
+	h.src, _ = intercomtest.NewServer(t, so)
+	var sh http.Handler = h.src
+	if wrapSrc != nil {
+		sh = wrapSrc(sh)
+	}
+	srcSrv := httptest.NewServer(sh)
 	t.Cleanup(srcSrv.Close)
-	h.dst, _ = intercomtest.NewServer(t, intercomtest.Options{Region: "eu", Tokens: []string{dstToken}, Seed: 7, RateLimitPerMinute: ratePerMinute})
+	do := opts
+	do.Region, do.Tokens, do.Seed, do.Contacts, do.InvalidContacts = "eu", []string{dstToken}, 7, 0, 0
+	h.dst, _ = intercomtest.NewServer(t, do)
 	var dh http.Handler = h.dst
 	if wrapDst != nil {
 		dh = wrapDst(dh)
@@ -63,7 +78,7 @@ func newHarness(t *testing.T, rdb redis.UniversalClient, contacts, ratePerMinute
 	h.srcURL, h.dstURL = srcSrv.URL, dstSrv.URL
 	var tokens secret.Tokens
 	tokens.Add(srcToken, dstToken)
-	h.e = migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, Queue: unique("icmtest-")})
+	h.e = migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, Queue: h.queue})
 	t.Cleanup(func() { h.e.Close() })
 	return h
 }
@@ -98,11 +113,11 @@ func (h *harness) run(ctx context.Context) *migrate.Status {
 }
 
 func (h *harness) clients() (*intercom.Client, *intercom.Client) {
-	src, err := intercom.NewClient(srcToken, intercom.US, intercom.WithBaseURL(h.srcURL))
+	src, err := intercom.NewClient(srcToken, intercom.US, intercom.WithBaseURL(h.srcURL), intercom.WithReadRetries(6))
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	dst, err := intercom.NewClient(dstToken, intercom.EU, intercom.WithBaseURL(h.dstURL))
+	dst, err := intercom.NewClient(dstToken, intercom.EU, intercom.WithBaseURL(h.dstURL), intercom.WithReadRetries(6))
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -90,6 +90,7 @@ type Client struct {
 	httpClient *http.Client
 	// maxResponseBytes is MaxResponseBytes; tests lower it.
 	maxResponseBytes int64
+	readRetries      int
 
 	Admins         *AdminsService
 	DataAttributes *DataAttributesService
@@ -125,6 +126,20 @@ func WithHTTPClient(hc *http.Client) Option {
 			return errors.New("intercom: nil http client")
 		}
 		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithReadRetries sends a read (a GET or a search) that failed with a 5xx, a
+// broken connection or an answer cut short again, up to n times, 200 ms,
+// 400 ms, 800 ms... apart. Long walks (a comparison of two workspaces) need
+// it; writes are never retried by the client.
+func WithReadRetries(n int) Option {
+	return func(c *Client) error {
+		if n < 0 || n > 10 {
+			return fmt.Errorf("intercom: read retries %d out of range 0..10", n)
+		}
+		c.readRetries = n
 		return nil
 	}
 }
@@ -443,12 +458,40 @@ func noNullItems[T any](resp *Response, items []*T) error {
 }
 
 // call is NewRequest followed by Do.
+//
+// A read (a GET, or a search) that fails in a way worth retrying is sent
+// again up to WithReadRetries times; writes never are, since whether a write
+// happened is for the caller to find out.
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body, v any) (*Response, error) {
-	req, err := c.NewRequest(ctx, method, path, query, body)
-	if err != nil {
-		return nil, err
+	read := method == http.MethodGet || method == http.MethodPost && strings.HasSuffix(path, "/search")
+	for attempt := 0; ; attempt++ {
+		req, err := c.NewRequest(ctx, method, path, query, body)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.Do(req, v)
+		if err == nil || !read || attempt >= c.readRetries || !retryableRead(err) {
+			return resp, err
+		}
+		t := time.NewTimer(200 * time.Millisecond << attempt)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return resp, ctx.Err()
+		case <-t.C:
+		}
 	}
-	return c.Do(req, v)
+}
+
+// retryableRead: a 5xx, a broken connection, an answer cut short. Not a
+// 429: waiting for the window is the rate limiter's business.
+func retryableRead(err error) bool {
+	var (
+		se *ServerError
+		te *TransportError
+		de *DecodeError
+	)
+	return errors.As(err, &se) || errors.As(err, &te) || errors.As(err, &de)
 }
 
 // redactURLError strips the query string from a *url.Error: a cursor or an
