@@ -142,8 +142,8 @@ func TestContacts(t *testing.T) {
 
 func TestByName(t *testing.T) {
 	for _, tc := range []struct {
-		name                                string
-		src, dst                            map[string]string
+		name                               string
+		src, dst                           map[string]string
 		matched, missing, extra, different int64
 	}{
 		{"equal", map[string]string{"a": "1", "b": "2"}, map[string]string{"a": "1", "b": "2"}, 2, 0, 0, 0},
