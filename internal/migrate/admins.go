@@ -7,6 +7,8 @@ import (
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 )
 
+func init() { registerPhase(orderAdmins, PhaseAdmins, runAdmins) }
+
 // Notes of the admins phase (store.Notes).
 const NoteAdminsUnmatched = "admins_unmatched"
 

@@ -9,6 +9,8 @@ import (
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 )
 
+func init() { registerPhase(orderDataAttributes, PhaseDataAttributes, runDataAttributes) }
+
 // runDataAttributes creates the source's custom contact attributes that the
 // destination lacks (matched by name), so that contacts can carry them.
 func runDataAttributes(ctx context.Context, j *job) (bool, error) {

@@ -11,6 +11,8 @@ import (
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 )
 
+func init() { registerPhase(orderContacts, PhaseContacts, runContactsPage) }
+
 // runContactsPage migrates one page of source contacts. It enqueues the next
 // page first, so that pages are read ahead and written by many workers at
 // once, then writes each contact of its page that the id map does not know.

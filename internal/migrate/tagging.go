@@ -7,6 +7,8 @@ import (
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 )
 
+func init() { registerPhase(orderContactTags, PhaseContactTags, runContactTags) }
+
 // runContactTags applies tags in bulk once every contact exists: the root
 // unit spawns a unit per tag; a tag's unit tags its contacts 50 per call,
 // skipping those done already, so a retry or a rerun sends only what is

@@ -9,6 +9,8 @@ import (
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 )
 
+func init() { registerPhase(orderTags, PhaseTags, runTags) }
+
 // Map names of the tags phase: source tag id -> destination tag id, and
 // source tag id -> name (the bulk tagging call names the tag).
 const mapTagNames = "tag_names"

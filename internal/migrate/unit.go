@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -35,7 +36,8 @@ const MaxRetry = 12
 // unitTimeout bounds one unit: a page of 150 contacts with rate-limit waits.
 const unitTimeout = 30 * time.Minute
 
-// The phases, in dependency order.
+// The phases of the foundation. Every entity file registers its phase
+// (registerPhase) with a position in the dependency order below.
 const (
 	PhaseAdmins         = "admins"
 	PhaseDataAttributes = "data_attributes"
@@ -44,10 +46,65 @@ const (
 	PhaseContactTags    = "contact_tags"
 )
 
-// Phases is the order a migration runs in: admins and attributes and tags
-// must exist before contacts refer to them; tags are applied in bulk once
-// every contact exists.
-var Phases = []string{PhaseAdmins, PhaseDataAttributes, PhaseTags, PhaseContacts, PhaseContactTags}
+// Positions in the dependency order: what a phase refers to must come
+// before it (teammates and attributes before records, companies before the
+// contacts attached to them, contacts before their conversations...).
+// Entities that come later take the free numbers between these.
+const (
+	orderAdmins         = 10
+	orderDataAttributes = 20
+	orderTags           = 30
+	orderCompanies      = 40
+	orderContacts       = 50
+	orderContactTags    = 60
+	orderConsent        = 65
+	orderNotes          = 70
+	orderEvents         = 75
+	orderConversations  = 80
+	orderTickets        = 85
+	orderHelpCenter     = 90
+	orderNews           = 95
+	orderCustomObjects  = 98
+)
+
+// runner runs one unit of a phase; seal reports that the phase will get no
+// more units from this one onwards.
+type runner func(ctx context.Context, j *job) (seal bool, err error)
+
+type phaseDef struct {
+	order int
+	name  string
+	run   runner
+}
+
+var phaseDefs []phaseDef
+
+// registerPhase adds a phase; entity files call it from init.
+func registerPhase(order int, name string, run runner) {
+	for _, d := range phaseDefs {
+		if d.name == name || d.order == order {
+			panic(fmt.Sprintf("migrate: phase %s (order %d) registered twice", name, order))
+		}
+	}
+	phaseDefs = append(phaseDefs, phaseDef{order, name, run})
+	slices.SortFunc(phaseDefs, func(a, b phaseDef) int { return a.order - b.order })
+	Phases = Phases[:0]
+	for _, d := range phaseDefs {
+		Phases = append(Phases, d.name)
+	}
+}
+
+func phaseRunner(name string) (runner, bool) {
+	for _, d := range phaseDefs {
+		if d.name == name {
+			return d.run, true
+		}
+	}
+	return nil, false
+}
+
+// Phases is the order a migration runs in (all registered phases).
+var Phases []string
 
 // Unit is the payload of a task: which piece of which phase of which run.
 // It never holds a token or a record's data, only ids and cursors.

@@ -160,7 +160,7 @@ func (w *Worker) handle(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	j := &job{e: w.e, m: m, u: u, src: p.src, dst: p.dst, log: log, counts: map[string]int64{}}
-	run, ok := phaseRunners[u.Phase]
+	run, ok := phaseRunner(u.Phase)
 	if !ok {
 		return fmt.Errorf("unknown phase %q: %w", u.Phase, asynq.SkipRetry)
 	}
@@ -218,16 +218,6 @@ func (w *Worker) onError(ctx context.Context, t *asynq.Task, err error) {
 	if rerr := w.e.store.RecordFailure(context.Background(), u.Migration, f); rerr != nil {
 		log.Error("recording the failure", zap.Error(rerr))
 	}
-}
-
-// phaseRunners run one unit of a phase; seal reports that the phase will
-// get no more units from this one onwards.
-var phaseRunners = map[string]func(ctx context.Context, j *job) (seal bool, err error){
-	PhaseAdmins:         runAdmins,
-	PhaseDataAttributes: runDataAttributes,
-	PhaseTags:           runTags,
-	PhaseContacts:       runContactsPage,
-	PhaseContactTags:    runContactTags,
 }
 
 // recordFailure keeps a record Intercom refused, with its reason.

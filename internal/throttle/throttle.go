@@ -1,13 +1,23 @@
-// Package throttle keeps one process's calls to Intercom within the rate
-// limit Intercom reports, as an http.RoundTripper under the client.
+// Package throttle keeps calls to Intercom within the rate limits Intercom
+// enforces, as http.RoundTrippers under the client.
 //
-// Intercom counts calls per app in 10-second windows and says where a window
-// stands in every answer (X-RateLimit-Limit/Remaining/Reset). When a window
-// is spent (Remaining 0) or Intercom answers 429, every request of this
-// process to that app waits until the window resets, with jitter, instead of
-// hammering it; a 429 whose wait is short is retried here, so handlers never
-// see it. A wait longer than MaxInlineWait is handed back as the 429, for the
-// task queue to reschedule the work without counting a failure.
+// Two flavours:
+//
+//   - Shared (NewShared, Pool; limiter.go, shared.go): the limit of a
+//     workspace and of each of its apps is shared through Redis by every
+//     worker process, each request takes a permit first, and requests are
+//     spread over the workspace's apps (tokens). This is what workers use.
+//   - Transport (New, this file): the local fallback, one process on its
+//     own: it only pauses after Intercom said a window is spent.
+//
+// Intercom counts calls per app and per workspace in 10-second windows and
+// says where a window stands in every answer (X-RateLimit-Limit/Remaining/
+// Reset). When a window is spent (Remaining 0) or Intercom answers 429,
+// requests wait until the window resets, with jitter, instead of hammering
+// it; a 429 whose wait is short is retried in place, so handlers never see
+// it. A wait longer than MaxInlineWait is handed back (a *PausedError, or
+// the 429), for the task queue to reschedule the work without counting a
+// failure.
 package throttle
 
 import (
@@ -182,3 +192,8 @@ type PausedError struct{ Until time.Time }
 func (e *PausedError) Error() string {
 	return "rate limit: paused until " + e.Until.UTC().Format(time.RFC3339)
 }
+
+// RateLimitUntil says, to packages that cannot name this type (pkg/intercom
+// through an interface), that the request was held back by a rate limit
+// until then: retrying it sooner is pointless.
+func (e *PausedError) RateLimitUntil() time.Time { return e.Until }

@@ -71,11 +71,35 @@ type Options struct {
 	Migration    string
 }
 
+// Comparison compares one entity of the two workspaces.
+type Comparison func(context.Context, Options) (Result, error)
+
+type comparisonDef struct {
+	order int
+	f     Comparison
+}
+
+var comparisons []comparisonDef
+
+// Register adds a comparison at a position of the dependency order (the
+// migrate package's phase order); entity files call it from init.
+func Register(order int, f Comparison) {
+	comparisons = append(comparisons, comparisonDef{order, f})
+	slices.SortStableFunc(comparisons, func(a, b comparisonDef) int { return a.order - b.order })
+}
+
+func init() {
+	Register(10, Admins)
+	Register(20, DataAttributes)
+	Register(30, Tags)
+	Register(50, Contacts)
+}
+
 // All compares every entity the migration moves, in dependency order.
 func All(ctx context.Context, o Options) ([]Result, error) {
 	var out []Result
-	for _, f := range []func(context.Context, Options) (Result, error){Admins, DataAttributes, Tags, Contacts} {
-		r, err := f(ctx, o)
+	for _, c := range comparisons {
+		r, err := c.f(ctx, o)
 		if err != nil {
 			return out, err
 		}
