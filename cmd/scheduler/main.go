@@ -90,7 +90,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags go before nothing else; see -h)", strings.Join(fs.Args(), " "))
+		return fmt.Errorf("unexpected argument %q: this command takes flags only (see -h)", strings.Join(fs.Args(), " "))
 	}
 	return nil
 }

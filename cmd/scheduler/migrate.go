@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"regexp"
 	"text/tabwriter"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/icmigrate/icmigrate/internal/redisconn"
 	"github.com/icmigrate/icmigrate/internal/secret"
 	"github.com/icmigrate/icmigrate/internal/store"
+	"github.com/icmigrate/icmigrate/internal/throttle"
 	"github.com/icmigrate/icmigrate/internal/verify"
 	"github.com/icmigrate/icmigrate/internal/version"
 	"github.com/icmigrate/icmigrate/pkg/intercom"
@@ -57,6 +60,7 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	dstURL := fs.String("dest-url", "", "API root of the destination instead of the region's")
 	wait := fs.Bool("wait", false, "show progress until the run ends; exit non-zero if anything failed")
 	every := fs.Duration("progress-every", 2*time.Second, "with --wait: how often progress is shown")
+	queue := fs.String("queue", migrate.DefaultQueue, "asynq queue of the units: the one the workers of this migration serve (worker --queue)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: scheduler migrate --id M [flags]\n\nTokens come from INTERCOM_SOURCE_TOKEN(S) and INTERCOM_DEST_TOKEN(S); workers need the same.\n\n")
 		fs.PrintDefaults()
@@ -68,12 +72,15 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkQueue(*queue); err != nil {
+		return err
+	}
 	rdb, log, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	e := migrate.NewEngine(migrate.Options{Redis: rdb, UserAgent: version.UserAgent(), Logger: log})
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, UserAgent: version.UserAgent(), Logger: log, Queue: *queue})
 	defer e.Close()
 	m, err := e.Start(ctx, cfg)
 	if err != nil {
@@ -111,6 +118,14 @@ func migrateConfig(id, srcRegion, dstRegion, srcURL, dstURL string) (migrate.Con
 	if err != nil {
 		return migrate.Config{}, fmt.Errorf("--dest-region: %v", err)
 	}
+	for _, u := range []struct{ flag, url string }{{"--source-url", srcURL}, {"--dest-url", dstURL}} {
+		if u.url == "" {
+			continue
+		}
+		if _, err := intercom.NewClient("x", sr, intercom.WithBaseURL(u.url)); err != nil {
+			return migrate.Config{}, fmt.Errorf("%s: %v", u.flag, err)
+		}
+	}
 	srcTokens, err := secret.FromEnv(secret.Source)
 	if err != nil {
 		return migrate.Config{}, err
@@ -123,6 +138,16 @@ func migrateConfig(id, srcRegion, dstRegion, srcURL, dstURL string) (migrate.Con
 		Source: migrate.Side{Region: sr, BaseURL: srcURL, Tokens: srcTokens},
 		Dest:   migrate.Side{Region: dr, BaseURL: dstURL, Tokens: dstTokens}}
 	return cfg, cfg.Validate()
+}
+
+// queuePattern is what --queue accepts: the name ends up in Redis keys.
+var queuePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+
+func checkQueue(q string) error {
+	if !queuePattern.MatchString(q) {
+		return fmt.Errorf("--queue %q: want 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit", q)
+	}
+	return nil
 }
 
 // runOutcome is the exit status of a finished run.
@@ -283,7 +308,11 @@ func clientsFromEnv(m *store.Migration) (src, dst *intercom.Client, err error) {
 				if err != nil {
 					return nil, err
 				}
-				opts := []intercom.Option{intercom.WithUserAgent(version.UserAgent())}
+				// The throttle waits out a spent rate-limit window (verify
+				// often runs right after a migration has used it up)
+				// instead of failing on the first 429.
+				opts := []intercom.Option{intercom.WithUserAgent(version.UserAgent()),
+					intercom.WithHTTPClient(&http.Client{Transport: throttle.New(nil, nil), Timeout: 2 * time.Minute})}
 				if ep.BaseURL != "" {
 					opts = append(opts, intercom.WithBaseURL(ep.BaseURL))
 				}

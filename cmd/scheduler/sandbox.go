@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,8 +36,19 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer) error {
 	if intercomtest.RegionName(*region) == "" {
 		return fmt.Errorf("--region %q: want us, eu or au", *region)
 	}
-	if *contacts < 0 || *admins < 1 || *rate < 6 || *wsRate < 6 || *faults < 0 || *faults > 1 {
-		return errors.New("want --seed-contacts >= 0, --admins >= 1, --rate-limit and --workspace-rate-limit >= 6, --fault-rate in [0,1]")
+	switch {
+	case *contacts < 0:
+		return fmt.Errorf("--seed-contacts %d: want 0 or more", *contacts)
+	case *admins < 1:
+		return fmt.Errorf("--admins %d: want at least 1", *admins)
+	case *rate < 6:
+		return fmt.Errorf("--rate-limit %d: want at least 6 calls a minute (1 per 10-second window)", *rate)
+	case *wsRate < 6:
+		return fmt.Errorf("--workspace-rate-limit %d: want at least 6 calls a minute (1 per 10-second window)", *wsRate)
+	case !(*faults >= 0 && *faults <= 1):
+		return fmt.Errorf("--fault-rate %v: want a fraction between 0 and 1", *faults)
+	case *latency < 0:
+		return fmt.Errorf("--latency %v: want 0 or more", *latency)
 	}
 	var toks []string
 	for _, t := range strings.Split(*tokens, ",") {
@@ -47,7 +57,7 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	if len(toks) == 0 {
-		return errors.New("--token: at least one token")
+		return fmt.Errorf("--token %q: want at least one token (comma-separated, one app each)", *tokens)
 	}
 	log, err := logging.New(*logLevel, true)
 	if err != nil {

@@ -9,8 +9,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,20 +27,29 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "worker:", err)
+		stop()
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// queuePattern is what --queue accepts: the name ends up in Redis keys.
+var queuePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+
+// run serves units until ctx is done (SIGTERM or SIGINT in main), then
+// shuts the worker down gracefully.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	redisURL := fs.String("redis", redisconn.URLFromEnv(), "Redis URL (env REDIS_URL)")
 	concurrency := fs.Int("concurrency", 10, "units run at once by this process")
 	shutdown := fs.Duration("shutdown-timeout", 25*time.Second, "time in-flight units get to finish on SIGTERM before they are re-queued")
+	queue := fs.String("queue", migrate.DefaultQueue, "asynq queue to serve: the one the migrations of this fleet are started with (scheduler migrate --queue)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
@@ -48,14 +60,20 @@ func run(args []string) error {
 		return err
 	}
 	if *showVersion {
-		fmt.Println(version.Version)
+		fmt.Fprintln(stdout, version.Version)
 		return nil
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q: worker takes flags only (see -h)", strings.Join(fs.Args(), " "))
 	}
 	if *concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: want at least 1", *concurrency)
+	}
+	if *shutdown <= 0 {
+		return fmt.Errorf("--shutdown-timeout %v: want a positive duration", *shutdown)
+	}
+	if !queuePattern.MatchString(*queue) {
+		return fmt.Errorf("--queue %q: want 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit", *queue)
 	}
 	log, err := logging.New(*logLevel, false)
 	if err != nil {
@@ -72,24 +90,22 @@ func run(args []string) error {
 		tokens.Add(toks...)
 	}
 	if tokens.Len() == 0 {
-		return errors.New("no Intercom token in the environment: set INTERCOM_SOURCE_TOKEN and INTERCOM_DEST_TOKEN")
+		return errors.New("no Intercom token in the environment: set INTERCOM_SOURCE_TOKEN and INTERCOM_DEST_TOKEN (or INTERCOM_SOURCE_TOKENS and INTERCOM_DEST_TOKENS, comma-separated)")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	rdb, err := redisconn.Open(ctx, *redisURL)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
 
-	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, UserAgent: version.UserAgent(), Logger: log})
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, UserAgent: version.UserAgent(), Logger: log, Queue: *queue})
 	defer e.Close()
 	w := e.NewWorker(migrate.WorkerOptions{Concurrency: *concurrency, ShutdownTimeout: *shutdown})
 	if err := w.Start(); err != nil {
 		return err
 	}
-	log.Info("worker started", zap.Int("concurrency", *concurrency), zap.Int("tokens", tokens.Len()), zap.String("version", version.Version))
+	log.Info("worker started", zap.Int("concurrency", *concurrency), zap.String("queue", *queue), zap.Int("tokens", tokens.Len()), zap.String("version", version.Version))
 	<-ctx.Done()
 	log.Info("shutting down")
 	w.Shutdown()
