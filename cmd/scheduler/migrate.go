@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"regexp"
 	"text/tabwriter"
 	"time"
@@ -20,7 +19,6 @@ import (
 	"github.com/icmigrate/icmigrate/internal/redisconn"
 	"github.com/icmigrate/icmigrate/internal/secret"
 	"github.com/icmigrate/icmigrate/internal/store"
-	"github.com/icmigrate/icmigrate/internal/throttle"
 	"github.com/icmigrate/icmigrate/internal/verify"
 	"github.com/icmigrate/icmigrate/internal/version"
 	"github.com/icmigrate/icmigrate/pkg/intercom"
@@ -258,21 +256,32 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	if *id == "" {
 		return errors.New("--id is required")
 	}
-	rdb, _, err := c.open(ctx)
+	var tokens secret.Tokens
+	for _, side := range []secret.Side{secret.Source, secret.Dest} {
+		toks, err := secret.FromEnv(side)
+		if err != nil {
+			return err
+		}
+		tokens.Add(toks...)
+	}
+	rdb, log, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	st := store.New(rdb)
-	m, err := st.Get(ctx, *id)
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, UserAgent: version.UserAgent(), Logger: log})
+	defer e.Close()
+	m, err := e.Store().Get(ctx, *id)
 	if err != nil {
 		return err
 	}
-	src, dst, err := clientsFromEnv(m)
+	// The engine's clients wait out a spent rate-limit window (verify often
+	// runs right after a migration has used it up) and retry reads.
+	src, dst, err := e.Clients(m)
 	if err != nil {
 		return err
 	}
-	results, err := verify.All(ctx, verify.Options{Source: src, Dest: dst, Store: st, Migration: m.ID})
+	results, err := verify.All(ctx, verify.Options{Source: src, Dest: dst, Store: e.Store(), Migration: m.ID})
 	if err != nil {
 		return err
 	}
@@ -290,43 +299,6 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 		return exitCode(3)
 	}
 	return nil
-}
-
-// clientsFromEnv builds the two clients of a recorded migration with the
-// tokens of this process's environment.
-func clientsFromEnv(m *store.Migration) (src, dst *intercom.Client, err error) {
-	build := func(side secret.Side, ep store.Endpoint) (*intercom.Client, error) {
-		toks, err := secret.FromEnv(side)
-		if err != nil {
-			return nil, err
-		}
-		var ts secret.Tokens
-		ts.Add(toks...)
-		for _, fp := range ep.Tokens {
-			if tok, ok := ts.Lookup(fp); ok {
-				region, err := intercom.ParseRegion(ep.Region)
-				if err != nil {
-					return nil, err
-				}
-				// The throttle waits out a spent rate-limit window (verify
-				// often runs right after a migration has used it up)
-				// instead of failing on the first 429.
-				opts := []intercom.Option{intercom.WithUserAgent(version.UserAgent()),
-					intercom.WithHTTPClient(&http.Client{Transport: throttle.New(nil, nil), Timeout: 2 * time.Minute})}
-				if ep.BaseURL != "" {
-					opts = append(opts, intercom.WithBaseURL(ep.BaseURL))
-				}
-				return intercom.NewClient(tok, region, opts...)
-			}
-		}
-		single, _ := side.EnvNames()
-		return nil, fmt.Errorf("%s: none of the tokens in %s is one migration %s was started with", side, single, m.ID)
-	}
-	if src, err = build(secret.Source, m.Source); err != nil {
-		return nil, nil, err
-	}
-	dst, err = build(secret.Dest, m.Dest)
-	return src, dst, err
 }
 
 // printComparison prints verify's results as a table, then what differs.

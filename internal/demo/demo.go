@@ -172,11 +172,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return rep, fmt.Errorf("migration ended %s: %s", st.Migration.State, st.Migration.Error)
 	}
 
-	srcClient, err := intercom.NewClient(sourceToken, intercom.US, intercom.WithBaseURL(srcSrv.URL), intercom.WithReadRetries(5))
-	if err != nil {
-		return rep, err
-	}
-	dstClient, err := intercom.NewClient(destToken, intercom.EU, intercom.WithBaseURL(dstSrv.URL), intercom.WithReadRetries(5))
+	srcClient, dstClient, err := e.Clients(st.Migration)
 	if err != nil {
 		return rep, err
 	}

@@ -232,8 +232,16 @@ func TestChaos(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := src.Contacts.Update(ctx, id, &intercom.ContactRequest{Email: strings.Replace(c.Email, "@@", "@", 1)}); err != nil {
-			t.Fatal(err)
+		// The source breaks connections too: the fix (a PUT, idempotent) is
+		// tried until it goes through.
+		for attempt := 0; ; attempt++ {
+			_, _, err := src.Contacts.Update(ctx, id, &intercom.ContactRequest{Email: strings.Replace(c.Email, "@@", "@", 1)})
+			if err == nil {
+				break
+			}
+			if attempt == 10 || !intercom.IsTemporary(err) {
+				t.Fatal(err)
+			}
 		}
 	}
 	if _, err := h.e.Requeue(ctx, h.id, []string{migrate.PhaseContacts}); err != nil {

@@ -54,6 +54,14 @@ type pair struct {
 	src, dst             *intercom.Client
 	srcCounts, dstCounts *throttle.Counts
 	flushed              map[string]int64
+	// run and key say what the clients were built for: a new run, rotated
+	// tokens or another URL build new ones.
+	run int
+	key string
+}
+
+func endpointsKey(m *store.Migration) string {
+	return fmt.Sprint(m.Source.BaseURL, m.Source.Tokens, m.Dest.BaseURL, m.Dest.Tokens)
 }
 
 // NewEngine builds an Engine on opts.
@@ -116,11 +124,17 @@ func (e *Engine) newClient(ep store.Endpoint, token string, counts *throttle.Cou
 // by the fingerprints the migration recorded.
 func (e *Engine) clientsFor(m *store.Migration) (*pair, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if p, ok := e.clients[m.ID]; ok {
-		return p, nil
+	old, ok := e.clients[m.ID]
+	e.mu.Unlock()
+	if ok && old.run == m.Run && old.key == endpointsKey(m) {
+		return old, nil
 	}
-	p := &pair{srcCounts: &throttle.Counts{}, dstCounts: &throttle.Counts{}, flushed: map[string]int64{}}
+	if ok {
+		e.flushCalls(context.Background()) // the old clients' last calls, to their run
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := &pair{srcCounts: &throttle.Counts{}, dstCounts: &throttle.Counts{}, flushed: map[string]int64{}, run: m.Run, key: endpointsKey(m)}
 	for _, side := range []struct {
 		name   secret.Side
 		ep     store.Endpoint
@@ -130,7 +144,7 @@ func (e *Engine) clientsFor(m *store.Migration) (*pair, error) {
 		token, ok := e.token(side.ep)
 		if !ok {
 			single, list := side.name.EnvNames()
-			return nil, fmt.Errorf("migration %s: this worker has no %s token with fingerprint %v: set %s or %s to the token the migration was started with",
+			return nil, fmt.Errorf("migration %s: this process has no %s token with fingerprint %v: set %s or %s to the token the migration was started with",
 				m.ID, side.name, side.ep.Tokens, single, list)
 		}
 		c, err := e.newClient(side.ep, token, side.counts)
@@ -141,6 +155,17 @@ func (e *Engine) clientsFor(m *store.Migration) (*pair, error) {
 	}
 	e.clients[m.ID] = p
 	return p, nil
+}
+
+// Clients returns the two clients of a migration (throttled, reads
+// retried), with the tokens this engine holds: for comparing the workspaces
+// after or beside a run.
+func (e *Engine) Clients(m *store.Migration) (src, dst *intercom.Client, err error) {
+	p, err := e.clientsFor(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.src, p.dst, nil
 }
 
 func (e *Engine) token(ep store.Endpoint) (string, bool) {
@@ -157,8 +182,9 @@ func (e *Engine) token(ep store.Endpoint) (string, bool) {
 func (e *Engine) flushCalls(ctx context.Context) {
 	e.mu.Lock()
 	type delta struct {
-		id string
-		d  map[string]int64
+		id  string
+		run int
+		d   map[string]int64
 	}
 	var ds []delta
 	for id, p := range e.clients {
@@ -173,17 +199,13 @@ func (e *Engine) flushCalls(ctx context.Context) {
 			}
 		}
 		if len(d) > 0 {
-			ds = append(ds, delta{id, d})
+			ds = append(ds, delta{id, p.run, d})
 			p.flushed = now
 		}
 	}
 	e.mu.Unlock()
 	for _, d := range ds {
-		m, err := e.store.Get(ctx, d.id)
-		if err != nil {
-			continue
-		}
-		if err := e.store.AddCalls(ctx, d.id, m.Run, d.d); err != nil {
+		if err := e.store.AddCalls(ctx, d.id, d.run, d.d); err != nil {
 			e.log.Warn("flushing call counts", zap.String("migration", d.id), zap.Error(err))
 		}
 	}

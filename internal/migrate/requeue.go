@@ -46,6 +46,9 @@ func (e *Engine) Requeue(ctx context.Context, id string, entities []string) (*Re
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkQueue(st.Migration); err != nil {
+		return nil, err
+	}
 	if st.Migration.State == store.StateRunning && st.UnitFailures == 0 {
 		return nil, fmt.Errorf("migration %s is running (run %d): requeue once it has ended or stalled", id, st.Migration.Run)
 	}
@@ -87,9 +90,6 @@ func (e *Engine) Requeue(ctx context.Context, id string, entities []string) (*Re
 		return nil, err
 	}
 	res.Migration = m
-	e.mu.Lock()
-	delete(e.clients, m.ID)
-	e.mu.Unlock()
 	return res, e.resume(ctx, m)
 }
 

@@ -122,7 +122,7 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 				return nil, err
 			}
 		}
-		m = &store.Migration{ID: cfg.ID, Source: *src, Dest: *dst, Phases: Phases, CreatedAt: now, Run: 1, State: store.StateRunning, StartedAt: now}
+		m = &store.Migration{ID: cfg.ID, Source: *src, Dest: *dst, Phases: Phases, Queue: e.opts.Queue, CreatedAt: now, Run: 1, State: store.StateRunning, StartedAt: now}
 		if err := e.store.Put(ctx, m); err != nil {
 			return nil, fmt.Errorf("recording migration %s: %w", cfg.ID, err)
 		}
@@ -130,6 +130,9 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 	case err != nil:
 		return nil, err
 	default:
+		if err := e.checkQueue(m); err != nil {
+			return nil, err
+		}
 		if m.Source.AppID != src.AppID || m.Dest.AppID != dst.AppID {
 			return nil, fmt.Errorf("migration %s already exists from workspace %s to %s, not %s to %s: choose another id", cfg.ID, m.Source.AppID, m.Dest.AppID, src.AppID, dst.AppID)
 		}
@@ -148,9 +151,6 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 			return nil, err
 		}
 	}
-	e.mu.Lock()
-	delete(e.clients, m.ID)
-	e.mu.Unlock()
 	return m, e.resume(ctx, m)
 }
 
@@ -227,6 +227,15 @@ func (e *Engine) checkEmpty(ctx context.Context, ep store.Endpoint, token string
 	}
 	if l.TotalCount > 0 {
 		return fmt.Errorf("destination workspace %s holds %d contacts already: use a new workspace, or allow it (--allow-nonempty-destination) to match records by email and external id", ep.AppID, l.TotalCount)
+	}
+	return nil
+}
+
+// checkQueue refuses to drive a migration on another queue than the one its
+// units went to: its workers would never see the new units.
+func (e *Engine) checkQueue(m *store.Migration) error {
+	if m.Queue != "" && m.Queue != e.opts.Queue {
+		return fmt.Errorf("migration %s runs on queue %q, not %q: use --queue %s", m.ID, m.Queue, e.opts.Queue, m.Queue)
 	}
 	return nil
 }

@@ -32,15 +32,28 @@ func Open(ctx context.Context, url string) (*redis.Client, error) {
 	// asynq's blocking reads and our scripts need more than the default
 	// pool on a busy worker.
 	opt.PoolSize = max(opt.PoolSize, 64)
-	rdb := redis.NewClient(opt)
+	// The first contact is tried once: an operator who named the wrong
+	// address wants to hear it now, not after the client's retries.
+	probeOpt := *opt
+	probeOpt.MaxRetries = -1
+	probe := redis.NewClient(&probeOpt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
+	err = probe.Ping(pctx).Err()
+	probe.Close()
+	if err != nil {
 		return nil, fmt.Errorf("cannot reach Redis at %s: %v", opt.Addr, err)
 	}
-	return rdb, nil
+	return redis.NewClient(opt), nil
 }
+
+// go-redis logs its own reconnection attempts to stderr; the caller reports
+// what matters, with the address, through its own logger.
+func init() { redis.SetLogger(quietLogger{}) }
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // redact hides a password in a URL that failed to parse.
 func redact(url string) string {

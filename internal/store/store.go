@@ -52,6 +52,9 @@ type Migration struct {
 	Source Endpoint `json:"source"`
 	Dest   Endpoint `json:"dest"`
 	Phases []string `json:"phases"`
+	// Queue is the asynq queue the migration's units go to; workers must
+	// serve it.
+	Queue string `json:"queue,omitempty"`
 	// RunPhases are the phases the current run executes, in order, when it
 	// is not all of them (a requeue of some entities); empty means all.
 	RunPhases  []string  `json:"run_phases,omitempty"`
