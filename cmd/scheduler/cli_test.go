@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"regexp"
@@ -358,5 +359,81 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "DIFFERS") || strings.Contains(out.String(), "failed ") {
 		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// TestFailuresAndRequeue: `failures` lists what Intercom refused, with the
+// reason, filtered by entity, as a table or JSON; `requeue` starts a new run
+// of the failed entities on the migration's own queue, and refuses while
+// the migration runs.
+func TestFailuresAndRequeue(t *testing.T) {
+	rdb := redistest.Client(t)
+	ctx := context.Background()
+	id, queue := unique("cli-"), unique("cliq-")
+	t.Cleanup(func() { removeFromRedis(t, rdb, id, queue) })
+	st := store.New(rdb)
+	m := &store.Migration{ID: id, Phases: []string{"tags", "contacts", "contact_tags"}, Queue: queue, Run: 1, State: store.StateRunning,
+		Source: store.Endpoint{Region: "us", AppID: "a"}, Dest: store.Endpoint{Region: "eu", AppID: "b"}}
+	if err := st.Put(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []store.Failure{
+		{Entity: "contacts", SourceID: "c1", Endpoint: "POST /contacts", Status: 400, Code: "parameter_invalid", Message: "email is not a valid email address", Run: 1},
+		{Entity: "tags", SourceID: "t9", Endpoint: "POST /tags", Status: 422, Code: "parameter_invalid", Message: "name too long", Run: 1},
+	} {
+		if err := st.RecordFailure(ctx, id, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := runFailures(ctx, []string{"--id", id}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"contacts  c1", "POST /contacts", "email is not a valid email address", "tags      t9", "2 failure(s)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("failures output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := runFailures(ctx, []string{"--id", id, "--entity", "contacts", "--json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var f store.Failure
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &f) != nil || f.SourceID != "c1" || f.Status != 400 {
+		t.Fatalf("failures --entity contacts --json:\n%s", out.String())
+	}
+	if err := runFailures(ctx, []string{"--id", id, "--entity", "nope"}, io.Discard); err == nil || !strings.Contains(err.Error(), `--entity "nope"`) {
+		t.Fatalf("unknown entity: %v", err)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--id", id}, "--entity E or --all"},
+		{[]string{"--id", id, "--all", "--entity", "tags"}, "--entity E or --all"},
+		{[]string{"--id", id, "--all"}, "is running"},
+		{[]string{"--id", id, "--entity", "conversations_x"}, "unknown entity"},
+	} {
+		if err := runRequeue(ctx, tc.args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("requeue %v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+	if _, err := st.Update(ctx, id, func(m *store.Migration) error { m.State = store.StateDone; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := runRequeue(ctx, []string{"--id", id, "--entity", "contacts"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "run 2 started for contacts, contact_tags: 1 recorded failure(s) to retry") {
+		t.Fatalf("requeue output: %s", out.String())
+	}
+	got, _ := st.Get(ctx, id)
+	if got.Run != 2 || got.State != store.StateRunning {
+		t.Fatalf("after requeue: %+v", got)
+	}
+	if n, _ := rdb.LLen(ctx, "asynq:{"+queue+"}:pending").Result(); n != 1 {
+		t.Fatalf("%d tasks pending on the migration's queue, want the contacts phase's first unit", n)
 	}
 }

@@ -29,12 +29,14 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"demo":    {"migrate a seeded sandbox workspace to an empty one, in one process, and compare them", runDemo},
-	"sandbox": {"serve a fake Intercom workspace that validates every request against Intercom's OpenAPI description", runSandbox},
-	"migrate": {"start (or resume) a migration: check both workspaces, record it in Redis, enqueue its work", runMigrate},
-	"status":  {"show a migration's progress per entity", runStatus},
-	"verify":  {"compare a migration's source and destination record by record", runVerify},
-	"version": {"print the version", func(context.Context, []string, io.Writer) error { fmt.Println(version.Version); return nil }},
+	"demo":     {"migrate a seeded sandbox workspace to an empty one, in one process, and compare them", runDemo},
+	"sandbox":  {"serve a fake Intercom workspace that validates every request against Intercom's OpenAPI description", runSandbox},
+	"migrate":  {"start (or resume) a migration: check both workspaces, record it in Redis, enqueue its work", runMigrate},
+	"status":   {"show a migration's progress per entity", runStatus},
+	"failures": {"list the records Intercom refused and the units that ran out of retries", runFailures},
+	"requeue":  {"run the failed records of a migration again, after the data or the destination was fixed", runRequeue},
+	"verify":   {"compare a migration's source and destination record by record", runVerify},
+	"version":  {"print the version", func(context.Context, []string, io.Writer) error { fmt.Println(version.Version); return nil }},
 }
 
 func usage(w io.Writer) {

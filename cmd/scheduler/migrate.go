@@ -58,6 +58,7 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	dstURL := fs.String("dest-url", "", "API root of the destination instead of the region's")
 	wait := fs.Bool("wait", false, "show progress until the run ends; exit non-zero if anything failed")
 	every := fs.Duration("progress-every", 2*time.Second, "with --wait: how often progress is shown")
+	allowNonempty := fs.Bool("allow-nonempty-destination", false, "start although the destination holds contacts; records are then matched by email and external id, tags and attributes by name")
 	queue := fs.String("queue", migrate.DefaultQueue, "asynq queue of the units: the one the workers of this migration serve (worker --queue)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: scheduler migrate --id M [flags]\n\nTokens come from INTERCOM_SOURCE_TOKEN(S) and INTERCOM_DEST_TOKEN(S); workers need the same.\n\n")
@@ -73,6 +74,7 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := checkQueue(*queue); err != nil {
 		return err
 	}
+	cfg.AllowNonemptyDestination = *allowNonempty
 	rdb, log, err := c.open(ctx)
 	if err != nil {
 		return err
@@ -89,17 +91,7 @@ func runMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "workers do the work; watch it with: scheduler status --id %s\n", m.ID)
 		return nil
 	}
-	st, err := e.Wait(ctx, m.ID, *every, func(st *migrate.Status) { printProgress(stdout, st) })
-	if st != nil {
-		printStatus(stdout, st)
-		if ferr := printFailures(ctx, stdout, e.Store(), st); ferr != nil {
-			return ferr
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return runOutcome(st)
+	return waitAndReport(ctx, e, m.ID, *every, stdout)
 }
 
 // migrateConfig checks the flags and reads the tokens before anything is

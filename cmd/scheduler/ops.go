@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/icmigrate/icmigrate/internal/migrate"
+	"github.com/icmigrate/icmigrate/internal/store"
+	"github.com/icmigrate/icmigrate/internal/version"
+)
+
+// runFailures lists the records Intercom refused and the units that ran out
+// of retries: icmigrate's durable dead-letter list.
+func runFailures(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("failures", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	id := fs.String("id", "", "migration id")
+	entity := fs.String("entity", "", "only this entity ("+strings.Join(migrate.Phases, ", ")+")")
+	asJSON := fs.Bool("json", false, "print one JSON object per failure")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return errors.New("--id is required")
+	}
+	if *entity != "" && !slices.Contains(migrate.Phases, *entity) {
+		return fmt.Errorf("--entity %q: want one of %s", *entity, strings.Join(migrate.Phases, ", "))
+	}
+	rdb, _, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	st := store.New(rdb)
+	m, err := st.Get(ctx, *id)
+	if err != nil {
+		return err
+	}
+	var all []store.Failure
+	for _, p := range m.Phases {
+		if *entity != "" && p != *entity {
+			continue
+		}
+		for _, e := range []string{p, "unit:" + p} {
+			fs, err := st.Failures(ctx, m.ID, e)
+			if err != nil {
+				return err
+			}
+			all = append(all, fs...)
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, f := range all {
+			if err := enc.Encode(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(all) == 0 {
+		fmt.Fprintf(stdout, "migration %s: no failures\n", m.ID)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ENTITY\tSOURCE ID\tENDPOINT\tSTATUS\tCODE\tRUN\tMESSAGE")
+	for _, f := range all {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", f.Entity, f.SourceID, f.Endpoint, f.Status, f.Code, f.Run, f.Message)
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "%d failure(s); after fixing the data or the destination: scheduler requeue --id %s --all\n", len(all), m.ID)
+	return nil
+}
+
+// runRequeue starts a run of the failed entities again.
+func runRequeue(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("requeue", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	id := fs.String("id", "", "migration id")
+	entity := fs.String("entity", "", "requeue this entity (and what depends on it): "+strings.Join(migrate.Phases, ", "))
+	all := fs.Bool("all", false, "requeue every entity")
+	wait := fs.Bool("wait", false, "show progress until the run ends; exit non-zero if anything still fails")
+	every := fs.Duration("progress-every", 2*time.Second, "with --wait: how often progress is shown")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return errors.New("--id is required")
+	}
+	if (*entity == "") == !*all {
+		return errors.New("say what to requeue: --entity E or --all")
+	}
+	var entities []string
+	if *entity != "" {
+		entities = []string{*entity}
+	}
+	rdb, log, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	m, err := store.New(rdb).Get(ctx, *id)
+	if err != nil {
+		return err
+	}
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, UserAgent: version.UserAgent(), Logger: log, Queue: m.Queue})
+	defer e.Close()
+	res, err := e.Requeue(ctx, *id, entities)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "migration %s run %d started for %s: %d recorded failure(s) to retry, %d dead task(s) dropped\n",
+		res.Migration.ID, res.Migration.Run, strings.Join(res.Migration.RunOrder(), ", "), res.Failed, res.ArchivedDeleted)
+	if !*wait {
+		return nil
+	}
+	return waitAndReport(ctx, e, res.Migration.ID, *every, stdout)
+}
+
+// waitAndReport follows a run to its end, prints where it stands and what
+// failed, and turns the outcome into the exit status.
+func waitAndReport(ctx context.Context, e *migrate.Engine, id string, every time.Duration, stdout io.Writer) error {
+	st, err := e.Wait(ctx, id, every, func(st *migrate.Status) { printProgress(stdout, st) })
+	if st != nil {
+		printStatus(stdout, st)
+		if ferr := printFailures(ctx, stdout, e.Store(), st); ferr != nil {
+			return ferr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return runOutcome(st)
+}
