@@ -80,12 +80,12 @@ func testMigration(t *testing.T, rdb redis.UniversalClient, bins binaries, spec 
 		`(?m)^migration `+id+` run 1 started: us workspace `+src.appID+` -> eu workspace `+dst.appID+`$`,
 		`(?m)^\[\d\d:\d\d:\d\d\] running \| admins`, // progress
 		`(?m)^migration `+id+` run 1: done$`,
-		`(?m)^ENTITY\s+TOTAL\s+DONE\s+FAILED\s+UNITS\s+STATE$`,
-		`(?m)^admins\s+6\s+6\s+0\s+1/1\s+complete$`,
-		`(?m)^data_attributes\s+(\d+)\s+(\d+)\s+0\s+1/1\s+complete$`,
-		`(?m)^tags\s+(\d+)\s+(\d+)\s+0\s+1/1\s+complete$`,
-		`(?m)^contacts\s+1500\s+1500\s+0\s+(\d+)/(\d+)\s+complete$`,
-		`(?m)^contact_tags\s+(\d+)\s+(\d+)\s+0\s+(\d+)/(\d+)\s+complete$`,
+		`(?m)^ENTITY\s+TOTAL\s+DONE\s+FAILED\s+WAITING\s+IN FLIGHT\s+RATE/S\s+ETA\s+STATE$`,
+		`(?m)^admins\s+6\s+6\s+0\s+0\s+0\s+[\d.]+\s+-\s+complete$`,
+		`(?m)^data_attributes\s+(\d+)\s+(\d+)\s+0\s+0\s+0\s+[\d.]+\s+-\s+complete$`,
+		`(?m)^tags\s+(\d+)\s+(\d+)\s+0\s+0\s+0\s+[\d.]+\s+-\s+complete$`,
+		`(?m)^contacts\s+1500\s+1500\s+0\s+0\s+0\s+[\d.]+\s+-\s+complete$`,
+		`(?m)^contact_tags\s+(\d+)\s+(\d+)\s+0\s+0\s+0\s+[\d.]+\s+-\s+complete$`,
 		`(?m)^API calls this run: source \d+ reads, 0 writes; destination \d+ reads, [1-9]\d* writes; 429 answers \d+$`,
 	)
 	t.Logf("run 1 took %v", r.took)
@@ -137,7 +137,7 @@ func testMigration(t *testing.T, rdb redis.UniversalClient, bins binaries, spec 
 	r.wantStdout(t,
 		`(?m)^migration `+id+` run 2 started: us workspace `+src.appID+` -> eu workspace `+dst.appID+`$`,
 		`(?m)^migration `+id+` run 2: done$`,
-		`(?m)^contacts\s+1500\s+1500\s+0\s+(\d+)/(\d+)\s+complete$`,
+		`(?m)^contacts\s+1500\s+1500\s+0\s+0\s+0\s+[\d.]+\s+-\s+complete$`,
 		`(?m)^API calls this run: .* destination \d+ reads, 0 writes;`,
 	)
 	t.Logf("run 2 took %v", r.took)

@@ -169,7 +169,7 @@ func printStatus(w io.Writer, st *migrate.Status) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENTITY\tTOTAL\tDONE\tFAILED\tUNITS\tSTATE")
+	fmt.Fprintln(tw, "ENTITY\tTOTAL\tDONE\tFAILED\tWAITING\tIN FLIGHT\tRATE/S\tETA\tSTATE")
 	for _, p := range st.Phases {
 		state := "waiting"
 		if p.Complete {
@@ -177,7 +177,11 @@ func printStatus(w io.Writer, st *migrate.Status) {
 		} else if p.Units > 0 {
 			state = "running"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d/%d\t%s\n", p.Phase, p.Total, p.Done, p.Failed, p.UnitsDone, p.Units, state)
+		eta := "-"
+		if p.ETA > 0 {
+			eta = p.ETA.Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t%s\t%s\n", p.Phase, p.Total, p.Done, p.Failed, p.Waiting, p.InFlight, p.Rate, eta, state)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "API calls this run: source %d reads, %d writes; destination %d reads, %d writes; 429 answers %d\n",

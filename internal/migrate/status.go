@@ -24,7 +24,19 @@ type PhaseStatus struct {
 	UnitsDone int64            `json:"units_done"`
 	Complete  bool             `json:"complete"`
 	Counters  map[string]int64 `json:"counters"`
+	// InFlight is the units enqueued and not done (queued, running or
+	// waiting for a retry); Waiting the source records not reached yet.
+	InFlight int64 `json:"in_flight"`
+	Waiting  int64 `json:"waiting"`
+	// Rate is the records this run has handled per second since it
+	// started; ETA the time the waiting ones will take at that rate.
+	Rate float64       `json:"rate_per_second"`
+	ETA  time.Duration `json:"eta_ns,omitempty"`
 }
+
+// handled are the counters of records a run has dealt with, one way or
+// another.
+var handled = []string{"created", "updated", "adopted", "skipped", "failed", "applied", "matched", "unmatched"}
 
 // Status is a migration's state and progress.
 type Status struct {
@@ -80,6 +92,18 @@ func (e *Engine) Status(ctx context.Context, id string) (*Status, error) {
 			return nil, err
 		}
 		st.UnitFailures += uf
+		ps.InFlight = max(ps.Units-ps.UnitsDone, 0)
+		ps.Waiting = max(ps.Total-ps.Done-ps.Failed, 0)
+		if elapsed := e.opts.Now().Sub(m.StartedAt).Seconds(); elapsed > 0 && m.InRun(p.Phase) {
+			var n int64
+			for _, c := range handled {
+				n += p.Stats[c]
+			}
+			ps.Rate = float64(n) / elapsed
+			if ps.Rate > 0 && !ps.Complete {
+				ps.ETA = time.Duration(float64(ps.Waiting) / ps.Rate * float64(time.Second))
+			}
+		}
 		st.Phases = append(st.Phases, ps)
 	}
 	if st.Calls, err = e.store.Calls(ctx, id, m.Run); err != nil {
@@ -105,7 +129,14 @@ func (p PhaseStatus) Line() string {
 	case p.Complete:
 		b.WriteString(" done")
 	case p.Units > 0:
-		fmt.Fprintf(&b, " (units %d/%d)", p.UnitsDone, p.Units)
+		fmt.Fprintf(&b, " (units %d/%d", p.UnitsDone, p.Units)
+		if p.Rate > 0 {
+			fmt.Fprintf(&b, ", %.0f/s", p.Rate)
+		}
+		if p.ETA > 0 {
+			fmt.Fprintf(&b, ", ETA %s", p.ETA.Round(time.Second))
+		}
+		b.WriteString(")")
 	default:
 		b.WriteString(" waiting")
 	}
