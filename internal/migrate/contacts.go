@@ -2,8 +2,11 @@ package migrate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -294,44 +297,78 @@ func findExisting(ctx context.Context, j *job, c *intercom.Contact, conflict *in
 
 // adoptKeyless looks for the copy an earlier, interrupted attempt may have
 // created of a contact without a natural key: a destination contact of the
-// same role and email (else name, else phone), created since that attempt
-// (with five minutes for clocks that disagree), that is no other record's
-// copy. It returns "" when there is none, or more than one.
+// same role, created since that attempt (with five minutes for clocks that
+// disagree), with the same email, name, phone and custom attributes, that is
+// no other record's copy. It searches by the most selective field the
+// contact has: email, name, phone, a custom attribute, else its creation day.
+// It returns "" when there is none.
 func adoptKeyless(ctx context.Context, j *job, c *intercom.Contact, attemptedAt int64) (string, error) {
-	var q intercom.Filter
+	since := attemptedAt/1000 - 300
+	q := keylessFilter(c, since)
+	want := customKey(c.CustomAttributes)
+	const maxPages = 5 // a lead with nothing to tell it by: bounded scan
+	opts := &intercom.ListOptions{PerPage: intercom.MaxPerPage}
+	for range maxPages {
+		page, resp, err := j.dst.Contacts.Search(ctx, intercom.And(intercom.Eq("role", c.Role), q), opts)
+		if err != nil {
+			return "", dstErr(err)
+		}
+		var ids []string
+		for _, d := range page.Data {
+			if d.CreatedAt >= since && d.Email == c.Email && d.Name == c.Name && d.Phone == c.Phone && customKey(d.CustomAttributes) == want {
+				ids = append(ids, d.ID)
+			}
+		}
+		claimed, err := j.e.store.Claimed(ctx, j.m.ID, PhaseContacts, ids)
+		if err != nil {
+			return "", err
+		}
+		for i, id := range ids {
+			if !claimed[i] {
+				// Candidates hold the same data: any unclaimed one is the copy.
+				return id, nil
+			}
+		}
+		if resp.NextCursor == "" {
+			return "", nil
+		}
+		opts.StartingAfter = resp.NextCursor
+	}
+	return "", nil
+}
+
+// keylessFilter picks the search condition for adoptKeyless.
+func keylessFilter(c *intercom.Contact, since int64) intercom.Filter {
 	switch {
 	case c.Email != "":
-		q = intercom.Eq("email", c.Email)
+		return intercom.Eq("email", c.Email)
 	case c.Name != "":
-		q = intercom.Eq("name", c.Name)
+		return intercom.Eq("name", c.Name)
 	case c.Phone != "":
-		q = intercom.Eq("phone", c.Phone)
-	default:
-		return "", nil // nothing to recognise it by: it is created again
+		return intercom.Eq("phone", c.Phone)
 	}
-	page, _, err := j.dst.Contacts.Search(ctx, intercom.And(intercom.Eq("role", c.Role), q), &intercom.ListOptions{PerPage: 50})
-	if err != nil {
-		return "", dstErr(err)
-	}
-	since := attemptedAt/1000 - 300
-	var ids []string
-	for _, d := range page.Data {
-		if d.CreatedAt >= since && d.Email == c.Email && d.Name == c.Name && d.Phone == c.Phone {
-			ids = append(ids, d.ID)
-		}
-	}
-	claimed, err := j.e.store.Claimed(ctx, j.m.ID, PhaseContacts, ids)
-	if err != nil {
-		return "", err
-	}
-	found := ""
-	for i, id := range ids {
-		if !claimed[i] {
-			if found != "" {
-				return "", nil // ambiguous: do not guess
+	for _, k := range slices.Sorted(maps.Keys(c.CustomAttributes)) {
+		switch v := c.CustomAttributes[k].(type) {
+		case string, bool:
+			return intercom.Eq("custom_attributes."+k, v)
+		case json.Number:
+			if n, err := v.Int64(); err == nil { // search takes no fractions
+				return intercom.Eq("custom_attributes."+k, n)
 			}
-			found = id
 		}
 	}
-	return found, nil
+	// Dates are matched by whole days: "after the day before".
+	return intercom.Filter{Field: "created_at", Operator: ">", Value: since - 86400}
+}
+
+// customKey is a canonical form of custom attributes, nulls left out.
+func customKey(attrs map[string]any) string {
+	m := make(map[string]any, len(attrs))
+	for k, v := range attrs {
+		if v != nil {
+			m[k] = v
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
