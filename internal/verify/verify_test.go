@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -159,5 +160,38 @@ func TestByName(t *testing.T) {
 				t.Fatalf("Equal() = %v for %+v", r.Equal(), r)
 			}
 		})
+	}
+}
+
+func TestContactsSample(t *testing.T) {
+	f := newFixture(t)
+	pairs := map[string]string{}
+	var missing string
+	for i := range 12 {
+		email := fmt.Sprintf("s%d@x.example", i)
+		r := intercom.ContactRequest{Role: "user", Email: email, Name: intercom.Ptr("N")}
+		src := f.create(f.src, r)
+		if i == 0 {
+			missing = src // never copied
+			continue
+		}
+		if i == 6 {
+			r.Name = intercom.Ptr("Other")
+		}
+		pairs[src] = f.create(f.dst, r)
+	}
+	if err := f.st.MapSet(f.ctx, "m", migrate.PhaseContacts, pairs); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Contacts(f.ctx, Options{Source: f.src, Dest: f.dst, Store: f.st, Migration: "m", Sample: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every third contact is checked: 0 (missing), 3, 6 (different), 9.
+	if r.Source != 12 || r.Sampled != 4 || r.Missing != 1 || r.Different != 1 || r.Matched != 2 || r.Equal() || r.MissingIDs[0] != missing {
+		t.Fatalf("sampled result %+v", r)
+	}
+	if r.Diffs[0].Fields[0] != "name" {
+		t.Fatalf("diffs %+v", r.Diffs)
 	}
 }
