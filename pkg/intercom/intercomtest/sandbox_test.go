@@ -1111,10 +1111,9 @@ func TestLargeWorkspace(t *testing.T) {
 	start := time.Now()
 	sb, a := newSandbox(t, intercomtest.Options{Seed: 12, Contacts: 200_000})
 	took := time.Since(start)
+	// A figure for the log, not a timed test: the generator's speed is a
+	// benchmark concern (BenchmarkGenerate), and a loaded or -race run is slow.
 	t.Logf("generated 200,000 contacts in %v", took)
-	if took > 20*time.Second {
-		t.Errorf("generation took %v", took)
-	}
 	var l listJSON
 	a.must(200, "GET", "/contacts?per_page=150", nil).json(t, &l)
 	if l.TotalCount != 200_000 || l.Pages.TotalPages != 1334 {
