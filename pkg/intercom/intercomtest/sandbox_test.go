@@ -1111,8 +1111,8 @@ func TestLargeWorkspace(t *testing.T) {
 	start := time.Now()
 	sb, a := newSandbox(t, intercomtest.Options{Seed: 12, Contacts: 200_000})
 	took := time.Since(start)
-	// A figure for the log, not a timed test: the generator's speed is a
-	// benchmark concern (BenchmarkGenerate), and a loaded or -race run is slow.
+	// A figure for the log, not a timed test: a loaded machine or the race
+	// detector makes generation many times slower.
 	t.Logf("generated 200,000 contacts in %v", took)
 	var l listJSON
 	a.must(200, "GET", "/contacts?per_page=150", nil).json(t, &l)
