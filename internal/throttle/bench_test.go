@@ -246,6 +246,10 @@ func TestFleetBench(t *testing.T) {
 				}
 			}
 			t.Logf("429s in the windows after the drop's: %d; all 429s: %d of %d calls", limitedAfter, r.limited, r.calls)
+			if dw+2*windowSeconds > r.end {
+				t.Logf("the run ended before the window after the drop did: give it more time (ICMIGRATE_BENCH_SECONDS >= 40)")
+				return
+			}
 			if after.ok > limit/2 || float64(after.ok) < 0.97*float64(limit/2) || after.limited > 0 || limitedAfter > 0 {
 				t.Errorf("the window after the drop was not at the new limit without 429s")
 			}
@@ -289,6 +293,21 @@ func BenchmarkLimiter(b *testing.B) {
 	})
 	b.StopTimer()
 	cpu := cpuTime() - cpu0
+	waitIdle(lim)
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/1000, "cpu-µs/permit")
 	b.ReportMetric(float64(cmds.Load())/float64(b.N), "roundtrips/permit")
+}
+
+// waitIdle waits until the limiter's leader has sent what it had, so that a
+// test's Redis client is not closed under it.
+func waitIdle(l *Limiter) {
+	for {
+		l.mu.Lock()
+		leading := l.leading
+		l.mu.Unlock()
+		if !leading {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

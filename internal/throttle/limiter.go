@@ -22,25 +22,33 @@ import (
 // Intercom counts in fixed 10-second windows aligned to Unix multiples of
 // 10 s, per app and per workspace, and reports in every answer the app's
 // per-window limit, what is left (the tighter of app and workspace) and when
-// the window ends. The limiter mirrors that exactly: a hash per window holds
-// the count of every app and of the workspace; a permit is granted when both
+// the window ends. The limiter mirrors that: a hash per window holds the
+// count of every app and of the workspace; a permit is granted when both
 // have budget left in the current window (by Redis's clock, TIME inside the
-// script); when they have not, the caller waits until the window ends. A
-// token bucket or GCRA (go-redis/redis_rate) would spread calls evenly
-// instead: it cannot spend a window's budget that idle time or a pause left
-// unused, a burst it allows can straddle Intercom's window boundary and
-// overrun it, and Intercom's Remaining and Reset, which are facts about one
-// fixed window, have nothing in a GCRA state to correct.
+// script, never a worker's), and the app is chosen by rotation among those
+// with budget; when none has, the caller waits until the window ends.
+//
+// Why not GCRA (go-redis/redis_rate): it spreads calls evenly at
+// limit/10 s, so a window's budget that idle time, a pause or a slow start
+// left unused is lost instead of spent later in the window; any burst it
+// allows can straddle Intercom's window boundary and overrun the window; and
+// Intercom's Remaining and Reset, facts about one fixed window, have nothing
+// in a GCRA state to correct. Two buckets taken atomically, with the choice
+// of app, take one script anyway.
 //
 // Answers correct the counters (see limiter.lua): X-RateLimit-Limit sets the
-// app's limit; a Remaining below what our counts leave means someone else
-// spends the budget, and the difference is charged to the window; a 429
-// marks the window spent (every process then waits for its end: that is the
-// pause); a call Intercom counted in another window than the one it was
-// granted in is moved there. All of these ride on the next script call of
-// the process; the ones others must know at once (a 429, a changed limit, a
-// window nearly spent, a clock skew) wake the process's caller to send them
-// right away.
+// app's limit (the first call to an app of unknown limit is a probe, alone
+// until its answer says it); a Remaining below what our counts leave means
+// someone else spends the budget, and the difference is charged to the
+// window; a 429 marks the window spent (every process then waits for its
+// end: that is the pause, until X-RateLimit-Reset, with each process's own
+// jitter); a call Intercom counted in another window than the one it was
+// granted in is moved there, and one counted in an earlier window shifts
+// our windows (Redis's clock is ahead of Intercom's). Our windows start Lag
+// after Intercom's; a call granted in that lag may land in either window
+// and is charged to both. Observations ride on the process's next script
+// call; the ones others must know at once (a 429, a changed limit, a window
+// nearly spent, a clock skew) wake the process's caller to send them now.
 //
 // Within a process, requests waiting for a permit are served by one caller
 // at a time, which asks for as many permits as there are waiters (up to
@@ -149,10 +157,9 @@ type Permit struct {
 	// Window is the Unix second the window of the permit starts at.
 	Window int64
 
-	grantMs int64 // Redis time of the grant
-	count   int64 // the app's count in Window after the grant
-	limit   int64 // the limit the grant was made against (0: a probe)
-	expires time.Time
+	grantMs int64     // Redis time of the grant
+	limit   int64     // the limit the grant was made against (0: a probe)
+	expires time.Time // the end of Window, by the local clock
 }
 
 // Limiter hands out permits for one workspace, shared through Redis with
@@ -412,8 +419,8 @@ func (l *Limiter) lead() {
 		switch rep.status {
 		case statusGranted:
 			expires := local.Add(time.Duration(rep.until-rep.now) * time.Millisecond)
-			for i := range rep.n {
-				p := Permit{App: rep.app, Window: rep.window, grantMs: rep.now, count: rep.count - rep.n + 1 + i, limit: rep.limit, expires: expires}
+			for range rep.n {
+				p := Permit{App: rep.app, Window: rep.window, grantMs: rep.now, limit: rep.limit, expires: expires}
 				if !l.deliver(result{p: p}) {
 					l.spare = append(l.spare, p)
 				}

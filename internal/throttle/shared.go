@@ -106,9 +106,10 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// Pool builds the transports of a process: one Limiter per workspace and
-// set of apps, shared by every migration the process runs against it, so
-// that their requests share round trips to Redis.
+// Pool builds the transports of a process: one Limiter per side, workspace
+// and set of apps, shared by every migration the process runs against it,
+// so that their requests share round trips to Redis. (Limiters of the same
+// workspace share its buckets in Redis whatever their side label.)
 type Pool struct {
 	rdb      redis.UniversalClient
 	defaults LimiterConfig
@@ -144,7 +145,7 @@ func (p *Pool) Transport(base http.RoundTripper, side, workspace string, tokens 
 	if workspace == "" {
 		workspace = "fp-" + fps[0]
 	}
-	key := workspace + "|" + strings.Join(fps, ",")
+	key := side + "|" + workspace + "|" + strings.Join(fps, ",")
 	p.mu.Lock()
 	lim, ok := p.limiters[key]
 	if !ok {
