@@ -29,6 +29,10 @@ type Options struct {
 	// UserAgent is sent to Intercom.
 	UserAgent string
 	Logger    *zap.Logger
+	// RateLimits configures the limiter that every process of the fleet
+	// shares through Redis (defaults: Intercom's 1,666 calls per app and
+	// 4,166 per workspace in each 10-second window).
+	RateLimits throttle.LimiterConfig
 	// Queue is the asynq queue of this fleet (default "icmigrate"); fleets
 	// that share a Redis but not their tokens use different queues.
 	Queue string
@@ -44,6 +48,8 @@ type Engine struct {
 	tokens *secret.Tokens
 	log    *zap.Logger
 	opts   Options
+
+	limits *throttle.Pool
 
 	mu      sync.Mutex
 	clients map[string]*pair
@@ -87,6 +93,7 @@ func NewEngine(opts Options) *Engine {
 		tokens:  opts.Tokens,
 		log:     opts.Logger,
 		opts:    opts,
+		limits:  throttle.NewPool(opts.Redis, opts.RateLimits),
 		clients: map[string]*pair{},
 	}
 }
@@ -98,14 +105,30 @@ func (e *Engine) Store() *store.Store { return e.store }
 // owns).
 func (e *Engine) Close() error { return e.queue.Close() }
 
-// newClient builds a client for one side with one token, behind a throttle.
+// newClient builds a client for one side with one token, behind the shared
+// limiter.
 func (e *Engine) newClient(ep store.Endpoint, token string, counts *throttle.Counts) (*intercom.Client, error) {
+	return e.newSideClient("", ep, []string{token}, counts)
+}
+
+// newSideClient builds a side's client: every call takes a permit from the
+// limiter the whole fleet shares for that workspace, on one of the side's
+// app tokens (the transport sets the Authorization of the app it chose).
+func (e *Engine) newSideClient(side secret.Side, ep store.Endpoint, tokens []string, counts *throttle.Counts) (*intercom.Client, error) {
 	region, err := intercom.ParseRegion(ep.Region)
 	if err != nil {
 		return nil, err
 	}
+	workspace := ""
+	if ep.AppID != "" {
+		workspace = string(region) + ":" + ep.AppID
+	}
+	tr, err := e.limits.Transport(e.opts.Transport, string(side), workspace, tokens, counts)
+	if err != nil {
+		return nil, err
+	}
 	opts := []intercom.Option{
-		intercom.WithHTTPClient(&http.Client{Transport: throttle.New(e.opts.Transport, counts), Timeout: 2 * time.Minute}),
+		intercom.WithHTTPClient(&http.Client{Transport: tr, Timeout: 2 * time.Minute}),
 		// Reads are retried in place; writes go through the handlers'
 		// record-level retries, which know how to find what a lost answer
 		// created.
@@ -117,7 +140,7 @@ func (e *Engine) newClient(ep store.Endpoint, token string, counts *throttle.Cou
 	if ep.BaseURL != "" {
 		opts = append(opts, intercom.WithBaseURL(ep.BaseURL))
 	}
-	return intercom.NewClient(token, region, opts...)
+	return intercom.NewClient(tokens[0], region, opts...)
 }
 
 // clientsFor returns the (cached) clients of a migration, with tokens found
@@ -141,13 +164,13 @@ func (e *Engine) clientsFor(m *store.Migration) (*pair, error) {
 		counts *throttle.Counts
 		out    **intercom.Client
 	}{{secret.Source, m.Source, p.srcCounts, &p.src}, {secret.Dest, m.Dest, p.dstCounts, &p.dst}} {
-		token, ok := e.token(side.ep)
-		if !ok {
+		tokens := e.tokensOf(side.ep)
+		if len(tokens) == 0 {
 			single, list := side.name.EnvNames()
 			return nil, fmt.Errorf("migration %s: this process has no %s token with fingerprint %v: set %s or %s to the token the migration was started with",
 				m.ID, side.name, side.ep.Tokens, single, list)
 		}
-		c, err := e.newClient(side.ep, token, side.counts)
+		c, err := e.newSideClient(side.name, side.ep, tokens, side.counts)
 		if err != nil {
 			return nil, fmt.Errorf("migration %s: %s: %v", m.ID, side.name, err)
 		}
@@ -168,14 +191,20 @@ func (e *Engine) Clients(m *store.Migration) (src, dst *intercom.Client, err err
 	return p.src, p.dst, nil
 }
 
-func (e *Engine) token(ep store.Endpoint) (string, bool) {
+// tokensOf returns every token of a side this process holds, in the order
+// the migration recorded them: calls are spread over all of them.
+func (e *Engine) tokensOf(ep store.Endpoint) []string {
+	var out []string
 	for _, fp := range ep.Tokens {
 		if tok, ok := e.tokens.Lookup(fp); ok {
-			return tok, true
+			out = append(out, tok)
 		}
 	}
-	return "", false
+	return out
 }
+
+// RateLimitStats are the shared limiter's counters, for metrics.
+func (e *Engine) RateLimitStats() []throttle.Stats { return e.limits.Stats() }
 
 // flushCalls adds the calls made since the last flush to each migration's
 // counters in the store.

@@ -486,6 +486,12 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 // retryableRead: a 5xx, a broken connection, an answer cut short. Not a
 // 429: waiting for the window is the rate limiter's business.
 func retryableRead(err error) bool {
+	// A request the rate limiter held back (it would wait too long) is not
+	// a failed read: it goes back to the caller at once.
+	var held interface{ RateLimitUntil() time.Time }
+	if errors.As(err, &held) {
+		return false
+	}
 	var (
 		se *ServerError
 		te *TransportError
