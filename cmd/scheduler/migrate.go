@@ -189,20 +189,20 @@ func printStatus(w io.Writer, st *migrate.Status) {
 }
 
 // printFailures lists the first failures of each entity.
-func printFailures(ctx context.Context, w io.Writer, s *store.Store, st *migrate.Status) error {
-	for _, p := range st.Phases {
-		for _, entity := range []string{p.Phase, "unit:" + p.Phase} {
-			fs, err := s.Failures(ctx, st.Migration.ID, entity)
-			if err != nil {
-				return err
-			}
-			for i, f := range fs {
-				if i == 20 {
-					fmt.Fprintf(w, "  ... and %d more %s failures\n", len(fs)-20, entity)
-					break
-				}
-				fmt.Fprintf(w, "  failed %s %s: %d %s %s\n", f.Entity, f.SourceID, f.Status, f.Code, f.Message)
-			}
+func printFailures(ctx context.Context, w io.Writer, e *migrate.Engine, st *migrate.Status) error {
+	fs, err := e.Failures(ctx, st.Migration.ID, "")
+	if err != nil {
+		return err
+	}
+	shown := map[string]int{}
+	for _, f := range fs {
+		if shown[f.Entity]++; shown[f.Entity] <= 20 {
+			fmt.Fprintf(w, "  failed %s %s: %d %s %s\n", f.Entity, f.SourceID, f.Status, f.Code, f.Message)
+		}
+	}
+	for entity, n := range shown {
+		if n > 20 {
+			fmt.Fprintf(w, "  ... and %d more %s failures\n", n-20, entity)
 		}
 	}
 	return nil
@@ -237,7 +237,7 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		return enc.Encode(st)
 	}
 	printStatus(stdout, st)
-	return printFailures(ctx, stdout, e.Store(), st)
+	return printFailures(ctx, stdout, e, st)
 }
 
 func runVerify(ctx context.Context, args []string, stdout io.Writer) error {

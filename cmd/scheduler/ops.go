@@ -35,28 +35,16 @@ func runFailures(ctx context.Context, args []string, stdout io.Writer) error {
 	if *entity != "" && !slices.Contains(migrate.Phases, *entity) {
 		return fmt.Errorf("--entity %q: want one of %s", *entity, strings.Join(migrate.Phases, ", "))
 	}
-	rdb, _, err := c.open(ctx)
+	rdb, log, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	st := store.New(rdb)
-	m, err := st.Get(ctx, *id)
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, Logger: log})
+	defer e.Close()
+	all, err := e.Failures(ctx, *id, *entity)
 	if err != nil {
 		return err
-	}
-	var all []store.Failure
-	for _, p := range m.Phases {
-		if *entity != "" && p != *entity {
-			continue
-		}
-		for _, e := range []string{p, "unit:" + p} {
-			fs, err := st.Failures(ctx, m.ID, e)
-			if err != nil {
-				return err
-			}
-			all = append(all, fs...)
-		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -68,7 +56,7 @@ func runFailures(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	}
 	if len(all) == 0 {
-		fmt.Fprintf(stdout, "migration %s: no failures\n", m.ID)
+		fmt.Fprintf(stdout, "migration %s: no failures\n", *id)
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -77,7 +65,7 @@ func runFailures(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", f.Entity, f.SourceID, f.Endpoint, f.Status, f.Code, f.Run, f.Message)
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "%d failure(s); after fixing the data or the destination: scheduler requeue --id %s --all\n", len(all), m.ID)
+	fmt.Fprintf(stdout, "%d failure(s); after fixing the data or the destination: scheduler requeue --id %s --all\n", len(all), *id)
 	return nil
 }
 
@@ -133,7 +121,7 @@ func waitAndReport(ctx context.Context, e *migrate.Engine, id string, every time
 	st, err := e.Wait(ctx, id, every, func(st *migrate.Status) { printProgress(stdout, st) })
 	if st != nil {
 		printStatus(stdout, st)
-		if ferr := printFailures(ctx, stdout, e.Store(), st); ferr != nil {
+		if ferr := printFailures(ctx, stdout, e, st); ferr != nil {
 			return ferr
 		}
 	}

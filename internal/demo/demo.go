@@ -156,15 +156,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fmt.Fprintln(o.Out)
 	})
 	rep.Status = st
-	for _, ph := range migrate.Phases {
-		for _, entity := range []string{ph, "unit:" + ph} {
-			fs, ferr := e.Store().Failures(ctx, m.ID, entity)
-			if ferr != nil {
-				return rep, ferr
-			}
-			rep.Failures = append(rep.Failures, fs...)
-		}
+	fs, ferr := e.Failures(ctx, m.ID, "")
+	if ferr != nil {
+		return rep, ferr
 	}
+	rep.Failures = fs
 	if err != nil {
 		return rep, err
 	}

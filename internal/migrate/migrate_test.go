@@ -136,17 +136,11 @@ func writes(calls map[string]int) int {
 }
 
 func failures(t *testing.T, h *harness) []store.Failure {
-	var out []store.Failure
-	for _, ph := range migrate.Phases {
-		for _, e := range []string{ph, "unit:" + ph} {
-			fs, err := h.e.Store().Failures(context.Background(), h.id, e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fs...)
-		}
+	fs, err := h.e.Failures(context.Background(), h.id, "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return fs
 }
 
 // TestMigrateEndToEnd migrates 2,000 seeded contacts with two worker servers

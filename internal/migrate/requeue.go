@@ -75,7 +75,7 @@ func (e *Engine) Requeue(ctx context.Context, id string, entities []string) (*Re
 		return nil, err
 	}
 	for _, p := range Phases {
-		if err := e.store.DropFailures(ctx, id, "unit:"+p); err != nil {
+		if err := e.store.DropFailures(ctx, id, unitEntity(p)); err != nil {
 			return nil, err
 		}
 	}

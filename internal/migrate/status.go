@@ -87,7 +87,7 @@ func (e *Engine) Status(ctx context.Context, id string) (*Status, error) {
 		if ps.Failed, err = e.store.FailureCount(ctx, id, p.Phase); err != nil {
 			return nil, err
 		}
-		uf, err := e.store.FailureCount(ctx, id, "unit:"+p.Phase)
+		uf, err := e.store.FailureCount(ctx, id, unitEntity(p.Phase))
 		if err != nil {
 			return nil, err
 		}
@@ -178,4 +178,32 @@ func (e *Engine) Wait(ctx context.Context, id string, every time.Duration, tick 
 		case <-t.C:
 		}
 	}
+}
+
+// unitEntity names the failures of a phase's units (as opposed to its
+// records) in the store.
+func unitEntity(phase string) string { return "unit:" + phase }
+
+// Failures lists a migration's dead-letter entries: the records Intercom
+// refused and the units that ran out of retries, phase by phase, or of one
+// phase when phase is not "".
+func (e *Engine) Failures(ctx context.Context, id, phase string) ([]store.Failure, error) {
+	m, err := e.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Failure
+	for _, p := range m.Phases {
+		if phase != "" && p != phase {
+			continue
+		}
+		for _, entity := range []string{p, unitEntity(p)} {
+			fs, err := e.store.Failures(ctx, id, entity)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fs...)
+		}
+	}
+	return out, nil
 }

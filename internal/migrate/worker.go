@@ -214,7 +214,7 @@ func (w *Worker) onError(ctx context.Context, t *asynq.Task, err error) {
 		return
 	}
 	log.Error("unit failed for good")
-	f := store.Failure{Entity: "unit:" + u.Phase, SourceID: u.ID, Message: err.Error(), Run: u.Run, At: time.Now().UTC()}
+	f := store.Failure{Entity: unitEntity(u.Phase), SourceID: u.ID, Message: err.Error(), Run: u.Run, At: time.Now().UTC()}
 	if rerr := w.e.store.RecordFailure(context.Background(), u.Migration, f); rerr != nil {
 		log.Error("recording the failure", zap.Error(rerr))
 	}
