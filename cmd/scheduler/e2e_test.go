@@ -60,7 +60,7 @@ func TestProcesses(t *testing.T) {
 func testMigration(t *testing.T, rdb redis.UniversalClient, bins binaries, spec string) {
 	id, queue := unique("e2e-"), unique("icmtest-e2e-")
 	t.Cleanup(func() { removeFromRedis(t, rdb, id, queue) }) // after the processes have stopped
-	src := startSandbox(t, bins, spec, "source sandbox", "src", "--region", "us", "--token", "src", "--seed-contacts", "1500", "--seed", "9")
+	src := startSandbox(t, bins, spec, "source sandbox", "src", "--region", "us", "--token", "src", "--entities", "contacts", "--seed-contacts", "1500", "--seed", "9")
 	// debug: one log line per request, to count what the destination was sent.
 	dst := startSandbox(t, bins, spec, "destination sandbox", "dst", "--region", "eu", "--token", "dst", "--seed", "9", "--log-level", "debug")
 	if src.contacts != 1500 || dst.contacts != 0 {
@@ -186,7 +186,7 @@ func testWorkerShutdown(t *testing.T, rdb redis.UniversalClient, bins binaries, 
 	// timeout: units are in flight when the worker is told to stop, and
 	// still are when the timeout ends, so asynq puts them back in the queue.
 	src := startSandbox(t, bins, spec, "source sandbox", "src", "--region", "us", "--token", "src",
-		"--seed-contacts", strconv.Itoa(contacts), "--seed", "5", "--latency", "25ms", "--log-level", "warn")
+		"--entities", "contacts", "--seed-contacts", strconv.Itoa(contacts), "--seed", "5", "--latency", "25ms", "--log-level", "warn")
 	dst := startSandbox(t, bins, spec, "destination sandbox", "dst", "--region", "eu", "--token", "dst",
 		"--seed", "5", "--latency", "25ms", "--log-level", "warn")
 	env := childEnv("INTERCOM_SOURCE_TOKEN=src", "INTERCOM_DEST_TOKEN=dst")

@@ -3,8 +3,12 @@
 //
 //	scheduler demo                       # everything in one process
 //	scheduler sandbox --listen ADDR ...  # a fake Intercom workspace
+//	scheduler plan --out DIR ...         # inventory, checklist, estimates
 //	scheduler migrate --id M ...         # start or resume a migration
+//	scheduler migrate --id M --delta     # move what changed since the last run
 //	scheduler status --id M              # progress
+//	scheduler failures --id M            # what Intercom refused
+//	scheduler requeue --id M --all       # run the failed records again
 //	scheduler verify --id M              # compare source and destination
 package main
 
@@ -32,6 +36,7 @@ var commands = map[string]command{
 	"demo":     {"migrate a seeded sandbox workspace to an empty one, in one process, and compare them", runDemo},
 	"sandbox":  {"serve a fake Intercom workspace that validates every request against Intercom's OpenAPI description", runSandbox},
 	"migrate":  {"start (or resume) a migration: check both workspaces, record it in Redis, enqueue its work", runMigrate},
+	"plan":     {"read the workspaces and report what will move, what to recreate by hand, and how long the bulk run and the cutover take", runPlan},
 	"status":   {"show a migration's progress per entity", runStatus},
 	"failures": {"list the records Intercom refused and the units that ran out of retries", runFailures},
 	"requeue":  {"run the failed records of a migration again, after the data or the destination was fixed", runRequeue},

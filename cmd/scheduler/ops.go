@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/icmigrate/icmigrate/internal/migrate"
+	"github.com/icmigrate/icmigrate/internal/report"
 	"github.com/icmigrate/icmigrate/internal/store"
 	"github.com/icmigrate/icmigrate/internal/version"
 )
@@ -118,15 +119,40 @@ func runRequeue(ctx context.Context, args []string, stdout io.Writer) error {
 // waitAndReport follows a run to its end, prints where it stands and what
 // failed, and turns the outcome into the exit status.
 func waitAndReport(ctx context.Context, e *migrate.Engine, id string, every time.Duration, stdout io.Writer) error {
-	st, err := e.Wait(ctx, id, every, func(st *migrate.Status) { printProgress(stdout, st) })
+	st, err := e.Wait(ctx, id, every, newProgress(stdout).update) // progress.go
 	if st != nil {
 		printStatus(stdout, st)
 		if ferr := printFailures(ctx, stdout, e, st); ferr != nil {
 			return ferr
+		}
+		if rerr := printReport(ctx, stdout, e, st.Migration, true); rerr != nil {
+			return rerr
 		}
 	}
 	if err != nil {
 		return err
 	}
 	return runOutcome(st)
+}
+
+// printReport writes what the operator must know or do by hand: teammates,
+// teams and subscription types without a match in the destination, events
+// the API cannot read and, with notWritable, the entities the API cannot
+// create, source against destination.
+func printReport(ctx context.Context, w io.Writer, e *migrate.Engine, m *store.Migration, notWritable bool) error {
+	src, dst, err := e.Clients(m)
+	if err != nil {
+		return err
+	}
+	rm, err := report.ForMigration(ctx, e.Store(), m.ID, src)
+	if err != nil {
+		return err
+	}
+	var ents []report.Entity
+	if notWritable {
+		if ents, err = report.NotWritable(ctx, src, dst); err != nil {
+			return err
+		}
+	}
+	return report.Print(w, ents, rm)
 }

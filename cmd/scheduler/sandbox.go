@@ -24,6 +24,7 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer) error {
 	contacts := fs.Int("seed-contacts", 0, "contacts to generate (0: an empty workspace with admins only)")
 	admins := fs.Int("admins", intercomtest.DefaultAdmins, "admins (teammates) to generate; same seed, same emails in any region")
 	seed := fs.Int64("seed", 1, "generator seed")
+	entities := fs.String("entities", "", "comma-separated kinds of records to generate (\"contacts\" for contacts, tags and attributes only; \"contacts,companies,conversations\"...); empty: every kind")
 	rate := fs.Int("rate-limit", intercomtest.DefaultRateLimitPerMinute, "per-app limit, calls a minute, enforced per 10-second window")
 	wsRate := fs.Int("workspace-rate-limit", intercomtest.DefaultWorkspaceRateLimitPerMinute, "limit of all apps together, calls a minute")
 	faults := fs.Float64("fault-rate", 0, "fraction of calls answered with a 5xx (no side effect)")
@@ -63,7 +64,11 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := intercomtest.Options{Region: *region, Tokens: toks, AppID: *appID, Seed: *seed, Contacts: *contacts, Admins: *admins,
+	kinds, err := splitList("--entities", *entities)
+	if err != nil {
+		return err
+	}
+	opts := intercomtest.Options{Region: *region, Tokens: toks, AppID: *appID, Seed: *seed, Contacts: *contacts, Admins: *admins, Entities: kinds,
 		RateLimitPerMinute: *rate, WorkspaceRateLimitPerMinute: *wsRate, FaultRate: *faults, Latency: *latency, Logger: log}
 	if path, err := openapi.Locate(*spec); err == nil {
 		opts.SpecPath = path

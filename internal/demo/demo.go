@@ -18,6 +18,7 @@ import (
 
 	"github.com/icmigrate/icmigrate/internal/migrate"
 	"github.com/icmigrate/icmigrate/internal/openapi"
+	"github.com/icmigrate/icmigrate/internal/report"
 	"github.com/icmigrate/icmigrate/internal/secret"
 	"github.com/icmigrate/icmigrate/internal/store"
 	"github.com/icmigrate/icmigrate/internal/verify"
@@ -41,6 +42,13 @@ type Options struct {
 	SpecPath string
 	// Progress is how often progress is printed (0: every second).
 	Progress time.Duration
+	// OnProgress, when set, is given each progress status instead of the
+	// line printed to Out (the command draws progress bars).
+	OnProgress func(*migrate.Status)
+	// Observer is told about units and API calls (metrics); Started is
+	// called with the engine and its Redis before the migration starts.
+	Observer migrate.Observer
+	Started  func(e *migrate.Engine, rdb redis.UniversalClient)
 	Out      io.Writer
 	Logger   *zap.Logger
 }
@@ -55,6 +63,11 @@ type Report struct {
 	Validated              bool
 	// Failures are the records (and units) that did not migrate.
 	Failures []store.Failure
+	// Notes is what the migration noted for the operator (unmatched
+	// teammates, unreadable events...); NotWritable compares what the API
+	// cannot create (segments, teams, help centers...).
+	Notes       *report.Migration
+	NotWritable []report.Entity
 }
 
 // Equal reports whether the destination matches the source.
@@ -127,8 +140,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	var tokens secret.Tokens
 	tokens.Add(sourceToken, destToken)
-	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, UserAgent: version.UserAgent(), Logger: o.Logger})
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, UserAgent: version.UserAgent(), Logger: o.Logger, Observer: o.Observer})
 	defer e.Close()
+	if o.Started != nil {
+		o.Started(e, rdb)
+	}
 	workers := make([]*migrate.Worker, o.Workers)
 	for i := range workers {
 		workers[i] = e.NewWorker(migrate.WorkerOptions{Concurrency: o.Concurrency, PollInterval: 50 * time.Millisecond, ShutdownTimeout: 5 * time.Second})
@@ -141,12 +157,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	m, err := e.Start(ctx, migrate.Config{ID: "demo",
 		Source: migrate.Side{Region: intercom.US, BaseURL: srcSrv.URL, Tokens: []string{sourceToken}},
 		Dest:   migrate.Side{Region: intercom.EU, BaseURL: dstSrv.URL, Tokens: []string{destToken}},
+		// The API cannot list custom object types: the operator names
+		// them; the demo names the ones its sandbox seeded.
+		CustomObjectTypes: src.CustomObjectTypes(),
 	})
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(o.Out, "migration %s started with %d worker(s) x %d\n", m.ID, o.Workers, o.Concurrency)
 	st, err := e.Wait(ctx, m.ID, o.Progress, func(st *migrate.Status) {
+		if o.OnProgress != nil {
+			o.OnProgress(st)
+			return
+		}
 		fmt.Fprintf(o.Out, "  %5.1fs", time.Since(start).Seconds())
 		for _, p := range st.Phases {
 			if p.Units > 0 {
@@ -173,6 +196,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return rep, err
 	}
 	rep.SourceCalls, rep.DestCalls = src.Calls(), dst.Calls()
+	if rep.Notes, err = report.ForMigration(ctx, e.Store(), m.ID, srcClient); err != nil {
+		return rep, err
+	}
+	if rep.NotWritable, err = report.NotWritable(ctx, srcClient, dstClient); err != nil {
+		return rep, err
+	}
 	rep.Results, err = verify.All(ctx, verify.Options{Source: srcClient, Dest: dstClient, Store: e.Store(), Migration: m.ID})
 	rep.Wall = time.Since(start)
 	if err != nil {

@@ -20,6 +20,9 @@ func New(level string, console bool) (*zap.Logger, error) {
 		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
 	}
 	cfg := zap.NewProductionConfig()
+	// Log stores and people read ISO 8601 (2026-05-01T12:00:00.000Z) where
+	// zap's default is seconds since the epoch.
+	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	if console {
 		cfg = zap.NewDevelopmentConfig()
 		cfg.DisableStacktrace = true
@@ -27,5 +30,5 @@ func New(level string, console bool) (*zap.Logger, error) {
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
 	cfg.OutputPaths = []string{"stderr"}
 	cfg.ErrorOutputPaths = []string{"stderr"}
-	return cfg.Build()
+	return cfg.Build(zap.WrapCore(Redacting))
 }

@@ -43,6 +43,18 @@ func runAdmins(ctx context.Context, j *job) (bool, error) {
 	if err := j.setTotal(ctx, len(src)); err != nil {
 		return false, err
 	}
+	// Unmatched teammates' records go to the fallback teammate, when Start
+	// recorded one (admins_fallback.go).
+	fallback, err := adminFallback(ctx, j)
+	if err != nil {
+		return false, err
+	}
+	if fallback != "" {
+		for _, id := range unmatched {
+			pairs[id] = fallback
+		}
+		j.count("fallback", int64(len(unmatched)))
+	}
 	j.count("matched", int64(len(pairs)))
 	j.count("unmatched", int64(len(unmatched)))
 	if err := j.e.store.MapSet(ctx, j.m.ID, PhaseAdmins, pairs); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/icmigrate/icmigrate/internal/redisconn/redistest"
 	"github.com/icmigrate/icmigrate/internal/secret"
 	"github.com/icmigrate/icmigrate/internal/store"
+	"github.com/icmigrate/icmigrate/internal/throttle"
 	"github.com/icmigrate/icmigrate/internal/verify"
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 	"github.com/icmigrate/icmigrate/pkg/intercom/intercomtest"
@@ -46,7 +47,8 @@ func workerProcess() int {
 	}
 	var tokens secret.Tokens
 	tokens.Add(srcToken, dstToken)
-	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, Queue: os.Getenv("ICMIGRATE_TEST_QUEUE")})
+	q := os.Getenv("ICMIGRATE_TEST_QUEUE")
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, Queue: q, RateLimits: throttle.LimiterConfig{KeyPrefix: "icm:rl:" + q + ":"}})
 	w := e.NewWorker(migrate.WorkerOptions{Concurrency: 4, PollInterval: 50 * time.Millisecond, ShutdownTimeout: 2 * time.Second})
 	if err := w.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -19,21 +19,12 @@ func init() { registerPhase(orderContacts, PhaseContacts, runContactsPage) }
 // runContactsPage migrates one page of source contacts. It enqueues the next
 // page first, so that pages are read ahead and written by many workers at
 // once, then writes each contact of its page that the id map does not know.
+// In a delta run the page is of the contacts changed since the delta's
+// time, and mapped ones are updated (contacts_delta.go).
 func runContactsPage(ctx context.Context, j *job) (bool, error) {
-	page, resp, err := j.src.Contacts.List(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage, StartingAfter: j.u.Cursor})
+	page, last, err := sourceContactsPage(ctx, j, true) // paged.go; in a delta, delta.go
 	if err != nil {
-		return false, srcErr(err)
-	}
-	if j.u.Page == 0 {
-		if err := j.setTotal(ctx, page.TotalCount); err != nil {
-			return false, err
-		}
-	}
-	last := resp.NextCursor == "" || len(page.Data) == 0
-	if !last {
-		if err := j.e.enqueue(ctx, pageUnit(j.u, resp.NextCursor)); err != nil {
-			return false, err
-		}
+		return false, err
 	}
 	ids := make([]string, len(page.Data))
 	for i, c := range page.Data {
@@ -66,9 +57,21 @@ func runContactsPage(ctx context.Context, j *job) (bool, error) {
 			earlier[id] = intents[i]
 		}
 	}
+	var um *mappedUpdater
+	if j.delta() != nil {
+		if um, err = newMappedUpdater(ctx, j, page.Data, mapped); err != nil {
+			return false, err
+		}
+	}
 	for i, c := range page.Data {
 		if mapped[i] != "" {
-			j.count("skipped", 1)
+			if um == nil {
+				j.count("skipped", 1) // a rerun: what is mapped is not read again
+				continue
+			}
+			if err := retryRecord(ctx, func(int) error { return um.update(ctx, cm, c, mapped[i]) }); err != nil {
+				return false, err
+			}
 			continue
 		}
 		err := retryRecord(ctx, func(attempt int) error {
@@ -109,6 +112,14 @@ func newContactMapper(ctx context.Context, j *job) (*contactMapper, error) {
 		return nil, err
 	}
 	return &contactMapper{admins: admins, attributes: attrs}, nil
+}
+
+// sig is the digest of what a contact's write carries (fields, custom
+// attributes, owner, unsubscribed_from_emails), recorded with the contact
+// so that a delta writes it again only when it changed.
+func (cm *contactMapper) sig(c *intercom.Contact) string {
+	r, _ := cm.request(c)
+	return digest(r)
 }
 
 // updateRequest makes an existing destination contact equal to the source
@@ -240,7 +251,7 @@ func migrateContact(ctx context.Context, j *job, cm *contactMapper, c *intercom.
 		return dstErr(err)
 	}
 	j.log.Debug("contact migrated", zap.String("source_id", c.ID), zap.String("dest_id", dstID))
-	return j.e.store.MapRecord(ctx, j.m.ID, PhaseContacts, store.Mapped{SrcID: c.ID, DstID: dstID, SrcTagIDs: tagIDs})
+	return j.e.store.MapRecord(ctx, j.m.ID, PhaseContacts, store.Mapped{SrcID: c.ID, DstID: dstID, SrcTagIDs: tagIDs, Sig: cm.sig(c)})
 }
 
 // sourceTagIDs are the ids of a contact's tags: the ones embedded in the

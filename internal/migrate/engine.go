@@ -29,15 +29,18 @@ type Options struct {
 	// UserAgent is sent to Intercom.
 	UserAgent string
 	Logger    *zap.Logger
-	// RateLimits configures the limiter that every process of the fleet
-	// shares through Redis (defaults: Intercom's 1,666 calls per app and
-	// 4,166 per workspace in each 10-second window).
-	RateLimits throttle.LimiterConfig
 	// Queue is the asynq queue of this fleet (default "icmigrate"); fleets
 	// that share a Redis but not their tokens use different queues.
 	Queue string
 	// Now is for tests.
 	Now func() time.Time
+	// RateLimits configure the rate limiters that every process shares
+	// through Redis, one per workspace (throttle.LimiterConfig: the
+	// workspace's limit, which Intercom does not report; the longest wait
+	// in place...). Zero fields take Intercom's documented defaults.
+	RateLimits throttle.LimiterConfig
+	// Observer is told about units and API calls, for metrics (nil: none).
+	Observer Observer
 }
 
 // Engine is what the scheduler and the workers share: the store, the queue,
@@ -49,6 +52,8 @@ type Engine struct {
 	log    *zap.Logger
 	opts   Options
 
+	// limits holds the process's shared rate limiters: every client of a
+	// workspace, in every migration, goes through its workspace's.
 	limits *throttle.Pool
 
 	mu      sync.Mutex
@@ -105,25 +110,30 @@ func (e *Engine) Store() *store.Store { return e.store }
 // owns).
 func (e *Engine) Close() error { return e.queue.Close() }
 
-// newClient builds a client for one side with one token, behind the shared
-// limiter.
+// newClient builds a client for one side with one token (the scheduler's
+// checks), behind the rate limiter shared for the side's workspace.
 func (e *Engine) newClient(ep store.Endpoint, token string, counts *throttle.Counts) (*intercom.Client, error) {
 	return e.newSideClient("", ep, []string{token}, counts)
 }
 
-// newSideClient builds a side's client: every call takes a permit from the
-// limiter the whole fleet shares for that workspace, on one of the side's
-// app tokens (the transport sets the Authorization of the app it chose).
+// newSideClient builds the client of a named side (the name labels its
+// calls in the metrics, observer.go): the side's tokens this process holds,
+// one per app of the workspace, behind the rate limiter that every process
+// shares for the workspace, which picks the app, and so the token, of each
+// request.
 func (e *Engine) newSideClient(side secret.Side, ep store.Endpoint, tokens []string, counts *throttle.Counts) (*intercom.Client, error) {
 	region, err := intercom.ParseRegion(ep.Region)
 	if err != nil {
 		return nil, err
 	}
+	// The region and the app id name the workspace's buckets (an id is
+	// unique within a region). A side not identified yet (the scheduler's
+	// GET /me) is named by its tokens' fingerprints.
 	workspace := ""
 	if ep.AppID != "" {
 		workspace = string(region) + ":" + ep.AppID
 	}
-	tr, err := e.limits.Transport(e.opts.Transport, string(side), workspace, tokens, counts)
+	tr, err := e.limits.Transport(e.transport(side, ep), string(side), workspace, tokens, counts)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +150,8 @@ func (e *Engine) newSideClient(side secret.Side, ep store.Endpoint, tokens []str
 	if ep.BaseURL != "" {
 		opts = append(opts, intercom.WithBaseURL(ep.BaseURL))
 	}
+	// The transport sets each request's token; the client's own (the
+	// first) only names it, e.g. to redact it from error texts.
 	return intercom.NewClient(tokens[0], region, opts...)
 }
 
@@ -191,8 +203,8 @@ func (e *Engine) Clients(m *store.Migration) (src, dst *intercom.Client, err err
 	return p.src, p.dst, nil
 }
 
-// tokensOf returns every token of a side this process holds, in the order
-// the migration recorded them: calls are spread over all of them.
+// tokensOf returns the tokens of a side this process holds, in the order
+// the migration recorded them: all of them are used, one app each.
 func (e *Engine) tokensOf(ep store.Endpoint) []string {
 	var out []string
 	for _, fp := range ep.Tokens {
@@ -203,7 +215,9 @@ func (e *Engine) tokensOf(ep store.Endpoint) []string {
 	return out
 }
 
-// RateLimitStats are the shared limiter's counters, for metrics.
+// RateLimitStats are the counters of this process's shared rate limiters
+// (permits, waits and their durations, pauses, 429s, Redis round trips), by
+// side, workspace and app, for metrics.
 func (e *Engine) RateLimitStats() []throttle.Stats { return e.limits.Stats() }
 
 // flushCalls adds the calls made since the last flush to each migration's

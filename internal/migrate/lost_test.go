@@ -22,7 +22,7 @@ func TestNoDuplicateWhenAnswerLost(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var n, lost atomic.Int64
-	h := newHarness(t, redistest.Client(t), 500, 600_000, func(next http.Handler) http.Handler {
+	h := newContactsHarness(t, redistest.Client(t), 500, 600_000, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost && r.URL.Path == "/contacts" && n.Add(1)%7 == 0 {
 				rec := httptest.NewRecorder()

@@ -81,7 +81,7 @@ func TestRedisRestart(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	h := newHarnessWith(t, rdb, intercomtest.Options{Contacts: 2500, RateLimitPerMinute: 600_000, Latency: 3 * time.Millisecond}, nil, nil)
+	h := newHarnessWith(t, rdb, intercomtest.Options{Contacts: 2500, RateLimitPerMinute: 600_000, Latency: 3 * time.Millisecond, Entities: []string{"contacts"}}, nil, nil)
 	h.workers(2, 4)
 	m, err := h.e.Start(ctx, h.config())
 	if err != nil {

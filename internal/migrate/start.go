@@ -32,6 +32,28 @@ type Config struct {
 	// destination holds contacts already; records are then matched by
 	// natural key (email, external id, names of tags and attributes).
 	AllowNonemptyDestination bool
+	// FallbackAdmin is the email of a destination teammate who is given
+	// the records of source teammates that have no teammate of the same
+	// email in the destination (contact owners, note authors...). Empty:
+	// such contacts migrate without an owner, and notes are written by the
+	// destination token's teammate.
+	FallbackAdmin string
+	// StrictAdmins refuses to start while any source teammate has no
+	// teammate of the same email in the destination.
+	StrictAdmins bool
+	// CustomObjectTypes are the identifiers of the custom object types
+	// whose instances migrate ("Order"): the API cannot list types. Empty
+	// keeps what an earlier run of the migration named (custom_objects.go).
+	CustomObjectTypes []string
+	// Delta starts a delta pass over a migration whose bulk run completed:
+	// a new run that moves what changed at the source since the start of
+	// the last complete run (delta.go). A delta run that did not finish is
+	// resumed.
+	Delta bool
+	// DeltaSweep makes a delta walk every source contact rather than
+	// search those whose updated_at moved (delta.go: what Intercom does
+	// not reflect in updated_at).
+	DeltaSweep bool
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -102,6 +124,12 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Delta {
+		// Before any call: a delta needs a migration with a complete run.
+		if err := e.checkDelta(ctx, cfg.ID); err != nil {
+			return nil, err
+		}
+	}
 	src, err := e.identify(ctx, secret.Source, cfg.Source)
 	if err != nil {
 		return nil, err
@@ -112,6 +140,10 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 	}
 	if src.AppID == dst.AppID {
 		return nil, fmt.Errorf("source and destination are the same workspace (%s): refusing to migrate a workspace onto itself", src.AppID)
+	}
+	admins, err := e.checkAdmins(ctx, cfg, *src, *dst) // admins_fallback.go
+	if err != nil {
+		return nil, err
 	}
 	now := e.opts.Now().UTC()
 	m, err := e.store.Get(ctx, cfg.ID)
@@ -139,7 +171,12 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 		m, err = e.store.Update(ctx, cfg.ID, func(m *store.Migration) error {
 			// Tokens may have been rotated: the new fingerprints replace the old.
 			m.Source, m.Dest = *src, *dst
-			if m.State == store.StateDone {
+			switch {
+			case cfg.Delta:
+				if err := beginDelta(m, now, cfg.DeltaSweep); err != nil { // delta.go
+					return err
+				}
+			case m.State == store.StateDone:
 				m.Run++
 				m.StartedAt = now
 				m.RunPhases = nil
@@ -150,6 +187,12 @@ func (e *Engine) Start(ctx context.Context, cfg Config) (*store.Migration, error
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := e.recordAdmins(ctx, m.ID, admins); err != nil {
+		return nil, err
+	}
+	if err := SetCustomObjectTypes(ctx, e.store, m.ID, cfg.CustomObjectTypes); err != nil {
+		return nil, err
 	}
 	return m, e.resume(ctx, m)
 }
@@ -204,6 +247,7 @@ func (e *Engine) finishRun(ctx context.Context, id string, run int) error {
 		if m.Run == run && m.State == store.StateRunning {
 			m.State = store.StateDone
 			m.FinishedAt = e.opts.Now().UTC()
+			m.RecordRun(m.FinishedAt) // the next delta starts from it
 		}
 		return nil
 	})

@@ -36,7 +36,7 @@ type PhaseStatus struct {
 
 // handled are the counters of records a run has dealt with, one way or
 // another.
-var handled = []string{"created", "updated", "adopted", "skipped", "failed", "applied", "matched", "unmatched"}
+var handled = []string{"created", "updated", "adopted", "skipped", "failed", "applied", "matched", "unmatched", "unchanged"}
 
 // Status is a migration's state and progress.
 type Status struct {
@@ -45,6 +45,9 @@ type Status struct {
 	Calls     map[string]int64 `json:"calls"`
 	// UnitFailures counts units that ran out of retries in this run.
 	UnitFailures int64 `json:"unit_failures"`
+	// Run is what the current run moved and how long it took (a delta
+	// pass's report).
+	Run RunSummary `json:"run"`
 }
 
 // Failed is the number of records refused over every phase.
@@ -69,6 +72,11 @@ func (e *Engine) Status(ctx context.Context, id string) (*Status, error) {
 	st := &Status{Migration: m}
 	for _, p := range progress {
 		ps := PhaseStatus{Phase: p.Phase, Total: p.Stats["total"], Units: p.Units, UnitsDone: p.Done, Complete: p.Complete(), Counters: p.Stats}
+		if m.CurrentDelta() != nil {
+			// A delta's pages count the changed records they found (in
+			// Counters["total"]), not the source's: no total to reach.
+			ps.Total = 0
+		}
 		if p.Phase == PhaseContactTags {
 			tags, err := e.store.MapAll(ctx, id, PhaseTags)
 			if err != nil {
@@ -109,6 +117,7 @@ func (e *Engine) Status(ctx context.Context, id string) (*Status, error) {
 	if st.Calls, err = e.store.Calls(ctx, id, m.Run); err != nil {
 		return nil, err
 	}
+	st.Run = st.Summary(e.opts.Now())
 	return st, nil
 }
 

@@ -164,7 +164,7 @@ func (e *Engine) enqueue(ctx context.Context, u Unit) error {
 
 func (e *Engine) send(ctx context.Context, taskID string, payload []byte) error {
 	t := asynq.NewTask(TaskType, payload,
-		asynq.TaskID(taskID), asynq.Queue(e.opts.Queue), asynq.MaxRetry(MaxRetry), asynq.Timeout(unitTimeout))
+		asynq.TaskID(taskID), asynq.Queue(e.queueFor(ctx)), asynq.MaxRetry(MaxRetry), asynq.Timeout(unitTimeout))
 	_, err := e.queue.EnqueueContext(ctx, t)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil

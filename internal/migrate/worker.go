@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -23,17 +24,22 @@ type WorkerOptions struct {
 	// PollInterval is how often an idle worker looks for new tasks and
 	// retries (asynq's TaskCheckInterval and DelayedTaskCheckInterval).
 	PollInterval time.Duration
+	// Queues are the queues served, each with its own slots: the number of
+	// its units run at once (0: Concurrency). Empty: the engine's queue
+	// with Concurrency slots. See queues.go for why each queue has slots of
+	// its own rather than a weight in one shared pool.
+	Queues map[string]int
 }
 
 // Worker runs units of every migration it has tokens for.
 type Worker struct {
-	e      *Engine
-	server *asynq.Server
-	stop   chan struct{}
-	done   chan struct{}
+	e       *Engine
+	servers []*asynq.Server // one per queue
+	stop    chan struct{}
+	done    chan struct{}
 }
 
-// NewWorker builds an asynq server on the engine's Redis.
+// NewWorker builds an asynq server per queue on the engine's Redis.
 func (e *Engine) NewWorker(o WorkerOptions) *Worker {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 10
@@ -45,9 +51,17 @@ func (e *Engine) NewWorker(o WorkerOptions) *Worker {
 		o.PollInterval = time.Second
 	}
 	w := &Worker{e: e, stop: make(chan struct{}), done: make(chan struct{})}
-	w.server = asynq.NewServerFromRedisClient(e.opts.Redis, asynq.Config{
-		Concurrency:              o.Concurrency,
-		Queues:                   map[string]int{e.opts.Queue: 1},
+	for _, q := range servedQueues(e.opts.Queue, o.Queues, o.Concurrency) {
+		w.servers = append(w.servers, w.newServer(q.name, q.slots, o))
+	}
+	return w
+}
+
+func (w *Worker) newServer(queue string, slots int, o WorkerOptions) *asynq.Server {
+	e := w.e
+	return asynq.NewServerFromRedisClient(e.opts.Redis, asynq.Config{
+		Concurrency:              slots,
+		Queues:                   map[string]int{queue: 1},
 		ShutdownTimeout:          o.ShutdownTimeout,
 		TaskCheckInterval:        o.PollInterval,
 		DelayedTaskCheckInterval: o.PollInterval,
@@ -60,10 +74,7 @@ func (e *Engine) NewWorker(o WorkerOptions) *Worker {
 		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
 			var rl *RateLimitedError
 			if errors.As(err, &rl) {
-				if d := time.Until(rl.Until); d > 0 {
-					return d
-				}
-				return time.Second
+				return rateLimitDelay(time.Now(), rl.Until)
 			}
 			return backoff(n)
 		},
@@ -71,7 +82,19 @@ func (e *Engine) NewWorker(o WorkerOptions) *Worker {
 		Logger:       asynqLogger{e.log.Sugar()},
 		LogLevel:     asynq.WarnLevel,
 	})
-	return w
+}
+
+// rateLimitDelay is how long a unit handed back to the queue waits for its
+// rate-limit window: until `until`, rounded up to a whole second, because
+// asynq keeps a retry's time in whole seconds, rounded down: a task due
+// a fraction of a second early would run while its bucket is still paused
+// and bounce straight back, again and again until the pause is over.
+func rateLimitDelay(now, until time.Time) time.Duration {
+	due := until.Truncate(time.Second)
+	if due.Before(until) {
+		due = due.Add(time.Second)
+	}
+	return max(due.Sub(now), time.Second)
 }
 
 // backoff grows from 1 s to 5 min: a flaky destination gets room to recover,
@@ -84,9 +107,14 @@ func backoff(n int) time.Duration {
 // Start runs the worker until Shutdown.
 func (w *Worker) Start() error {
 	mux := asynq.NewServeMux()
-	mux.HandleFunc(TaskType, w.handle)
-	if err := w.server.Start(mux); err != nil {
-		return err
+	mux.HandleFunc(TaskType, w.observe(w.handle))
+	for i, s := range w.servers {
+		if err := s.Start(mux); err != nil {
+			for _, started := range w.servers[:i] {
+				started.Shutdown()
+			}
+			return err
+		}
 	}
 	go w.flushLoop()
 	return nil
@@ -95,7 +123,12 @@ func (w *Worker) Start() error {
 // Shutdown stops taking tasks, waits for in-flight units (up to the
 // shutdown timeout; asynq re-queues the rest) and flushes call counters.
 func (w *Worker) Shutdown() {
-	w.server.Shutdown()
+	// In parallel: each server may wait its shutdown timeout for units.
+	var wg sync.WaitGroup
+	for _, s := range w.servers {
+		wg.Go(s.Shutdown)
+	}
+	wg.Wait()
 	close(w.stop)
 	<-w.done
 }
@@ -141,7 +174,7 @@ func (w *Worker) handle(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("%v: %w", err, asynq.SkipRetry)
 	}
-	log := w.e.log.With(zap.String("migration", u.Migration), zap.String("phase", u.Phase), zap.String("unit", u.ID))
+	log := w.e.log.With(zap.String("migration", u.Migration), zap.String("entity", u.Phase), zap.String("unit", u.ID), zap.String("task_id", taskID(ctx)))
 	m, err := w.e.store.Get(ctx, u.Migration)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%v: %w", err, asynq.SkipRetry)
@@ -168,6 +201,7 @@ func (w *Worker) handle(ctx context.Context, t *asynq.Task) error {
 	if cerr := w.e.store.Count(ctx, m.ID, m.Run, u.Phase, j.counts); cerr != nil && err == nil {
 		err = cerr
 	}
+	w.e.observeRecords(u, j.counts)
 	if err != nil {
 		if rl, ok := asRateLimited(err, w.e.opts.Now()); ok {
 			return rl
@@ -203,12 +237,12 @@ func (w *Worker) onError(ctx context.Context, t *asynq.Task, err error) {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
 	final := retried >= maxRetry || errors.Is(err, asynq.SkipRetry)
-	log := w.e.log.With(zap.String("task", t.Type()), zap.Int("retried", retried), zap.Bool("final", final), zap.Error(err))
+	log := w.e.log.With(zap.String("task", t.Type()), zap.String("task_id", taskID(ctx)), zap.Int("retried", retried), zap.Bool("final", final), zap.Error(err))
 	if perr != nil {
 		log.Error("unit failed")
 		return
 	}
-	log = log.With(zap.String("migration", u.Migration), zap.String("phase", u.Phase), zap.String("unit", u.ID))
+	log = log.With(zap.String("migration", u.Migration), zap.String("entity", u.Phase), zap.String("unit", u.ID))
 	if !final {
 		log.Warn("unit failed; will retry")
 		return
@@ -231,7 +265,13 @@ func (j *job) recordFailure(ctx context.Context, entity, srcID, endpoint string,
 		}
 	}
 	j.count("failed", 1)
-	j.log.Warn("record refused", zap.String("entity", entity), zap.String("source_id", srcID), zap.Int("status", f.Status), zap.String("code", f.Code))
+	// The unit's logger names its phase as "entity"; a record of another
+	// kind (a conversation's contact...) says so in "record".
+	fields := []zap.Field{zap.String("source_id", srcID), zap.Int("status", f.Status), zap.String("code", f.Code)}
+	if entity != j.u.Phase {
+		fields = append(fields, zap.String("record", entity))
+	}
+	j.log.Warn("record refused", fields...)
 	return j.e.store.RecordFailure(ctx, j.m.ID, f)
 }
 

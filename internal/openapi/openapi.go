@@ -141,6 +141,12 @@ func Load(path string) (*Validator, error) {
 		return nil, fmt.Errorf("load OpenAPI description %s: %w", path, err)
 	}
 	doc.Servers = openapi3.Servers{{URL: "/"}}
+	// Events and notes: see defects_events_notes.go.
+	patchEventsAndNotes(doc)
+	// Companies: see defects_companies.go.
+	patchCompanies(doc)
+	// Custom object instances: see defects_content.go.
+	patchCustomObjects(doc)
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("build router for %s: %w", path, err)

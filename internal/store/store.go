@@ -64,6 +64,11 @@ type Migration struct {
 	Error      string    `json:"error,omitempty"`
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
+	// Delta describes the current run when it is a delta pass (delta.go).
+	Delta *DeltaRun `json:"delta,omitempty"`
+	// Runs are the runs that completed, oldest first (the last
+	// MaxRunHistory): a delta starts from the last complete one.
+	Runs []RunRecord `json:"runs,omitempty"`
 }
 
 // RunOrder is the phases the current run executes, in order.
@@ -187,10 +192,15 @@ func (s *Store) Fail(ctx context.Context, id, reason string) error {
 // MapGet returns the destination ids of source ids of an entity ("" where
 // unmapped), in one round trip.
 func (s *Store) MapGet(ctx context.Context, id, entity string, srcIDs []string) ([]string, error) {
-	if len(srcIDs) == 0 {
+	return s.hashGet(ctx, key(id, "map", entity), srcIDs)
+}
+
+// hashGet reads fields of a hash in one round trip ("" where absent).
+func (s *Store) hashGet(ctx context.Context, k string, fields []string) ([]string, error) {
+	if len(fields) == 0 {
 		return nil, nil
 	}
-	vals, err := s.rdb.HMGet(ctx, key(id, "map", entity), srcIDs...).Result()
+	vals, err := s.rdb.HMGet(ctx, k, fields...).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +236,9 @@ func (s *Store) MapSet(ctx context.Context, id, entity string, pairs map[string]
 type Mapped struct {
 	SrcID, DstID string
 	SrcTagIDs    []string
+	// Sig, when set, is a digest of what was written (see Sigs): a delta
+	// pass writes a record again only when its digest changed.
+	Sig string
 }
 
 // MapRecord records a migrated record and its tag memberships atomically
@@ -237,6 +250,9 @@ func (s *Store) MapRecord(ctx context.Context, id, entity string, rec Mapped) er
 		p.HSet(ctx, key(id, "rmap", entity), rec.DstID, rec.SrcID)
 		p.HDel(ctx, key(id, "failures", entity), rec.SrcID)
 		p.HDel(ctx, key(id, "intent", entity), rec.SrcID)
+		if rec.Sig != "" {
+			p.HSet(ctx, key(id, "sig", entity), rec.SrcID, rec.Sig)
+		}
 		for _, tag := range rec.SrcTagIDs {
 			p.SAdd(ctx, key(id, "tagged", tag), rec.DstID)
 		}

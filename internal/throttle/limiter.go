@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -86,6 +87,14 @@ type LimiterConfig struct {
 	// WorkspaceLimit is the per-window limit of all apps together; Intercom
 	// does not report it. Default DefaultWorkspaceLimit.
 	WorkspaceLimit int
+	// AppCap, when positive, caps every app's per-window limit: an app is
+	// called as if its limit were the lower of AppCap and what Intercom
+	// reports, e.g. to leave part of an app's budget to another integration
+	// that uses the same app (its calls are charged against the rest only
+	// once they exceed that part). AppCaps, by fingerprint, override it per
+	// app; a fingerprint that is not one of Apps is ignored.
+	AppCap  int
+	AppCaps map[string]int
 	// MaxInlineWait is the longest wait for a permit inside a request; a
 	// longer one is a *PausedError. Default 15 s.
 	MaxInlineWait time.Duration
@@ -112,6 +121,23 @@ type LimiterConfig struct {
 	KeyPrefix string
 	// RedisTimeout bounds one script call; default 5 s.
 	RedisTimeout time.Duration
+}
+
+// capOf is the cap of app i (0: none).
+func (c *LimiterConfig) capOf(i int) int {
+	if n := c.AppCaps[c.Apps[i]]; n > 0 {
+		return n
+	}
+	return max(c.AppCap, 0)
+}
+
+// effectiveLimit is the limit app i is granted against when Intercom
+// reports limit for it.
+func (c *LimiterConfig) effectiveLimit(i int, limit int64) int64 {
+	if cp := int64(c.capOf(i)); cp > 0 && cp < limit {
+		return cp
+	}
+	return limit
 }
 
 func (c *LimiterConfig) defaults() {
@@ -220,6 +246,7 @@ func NewLimiter(rdb redis.Scripter, cfg LimiterConfig) (*Limiter, error) {
 		return nil, errors.New("throttle: a limiter needs a workspace and at least one app")
 	}
 	cfg.Apps = append([]string(nil), cfg.Apps...)
+	cfg.AppCaps = maps.Clone(cfg.AppCaps)
 	cfg.defaults()
 	ws := sanitize(cfg.Workspace)
 	l := &Limiter{
@@ -492,11 +519,14 @@ type reply struct {
 func (l *Limiter) call(want int, obs []observation) (reply, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.RedisTimeout)
 	defer cancel()
-	args := make([]any, 0, 8+len(l.cfg.Apps)+5*len(obs))
+	args := make([]any, 0, 8+2*len(l.cfg.Apps)+5*len(obs))
 	args = append(args, want, l.cfg.Lag.Milliseconds(), l.cfg.AppLimit, l.cfg.WorkspaceLimit,
 		l.cfg.Probe.Milliseconds(), l.cfg.MaxOffset.Milliseconds(), len(l.cfg.Apps))
 	for _, fp := range l.cfg.Apps {
 		args = append(args, fp)
+	}
+	for i := range l.cfg.Apps {
+		args = append(args, l.cfg.capOf(i))
 	}
 	args = append(args, len(obs))
 	for _, o := range obs {
@@ -620,7 +650,7 @@ func (l *Limiter) Observe(p Permit, status int, h http.Header) {
 			remaining = 0
 		}
 		l.pending.addSeen(winApp{p.Window, p.App}, remaining, rate.Limit)
-		urgent = limited || rate.Limit != p.limit
+		urgent = limited || l.cfg.effectiveLimit(p.App, rate.Limit) != p.limit
 	default:
 		w := rate.Reset - windowSeconds
 		if w != p.Window {
@@ -641,7 +671,7 @@ func (l *Limiter) Observe(p Permit, status int, h http.Header) {
 			urgent = true
 		}
 		l.pending.addSeen(winApp{w, p.App}, remaining, rate.Limit)
-		if rate.Limit != p.limit {
+		if l.cfg.effectiveLimit(p.App, rate.Limit) != p.limit {
 			urgent = true
 		}
 		// Nearly spent: others must stop now, not at their next call.

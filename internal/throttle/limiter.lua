@@ -21,7 +21,8 @@
 -- share the workspace's hash tag with KEYS[1], hence its slot.
 --
 -- ARGV: want, lagMs, defaultAppLimit, workspaceLimit, probeMs, maxOffsetMs,
---       napps, fp_1..fp_napps, nobs, then nobs x (kind, app, window, a, b):
+--       napps, fp_1..fp_napps, cap_1..cap_napps (0: none), nobs, then
+--       nobs x (kind, app, window, a, b):
 --   kind 1 seen:   Intercom said `a` calls are left in window, limit `b`
 --   kind 2 adjust: add `a` to the app's and workspace's counts of window
 --   kind 3 skew:   a call granted at Redis ms `a` landed in the earlier
@@ -42,9 +43,12 @@ local wslim = tonumber(ARGV[4])
 local probems = tonumber(ARGV[5])
 local maxoff = tonumber(ARGV[6])
 local napps = tonumber(ARGV[7])
-local fps = {}
-for i = 1, napps do fps[i] = ARGV[7 + i] end
-local o = 8 + napps
+local fps, caps = {}, {}
+for i = 1, napps do
+  fps[i] = ARGV[7 + i]
+  caps[i] = tonumber(ARGV[7 + napps + i])
+end
+local o = 8 + 2 * napps
 local nobs = tonumber(ARGV[o])
 
 local WINDOW_TTL = 60000
@@ -75,10 +79,14 @@ end
 local function wkey(w) return pfx .. string.format('%d', w) end
 
 -- The limit an app is granted against: the one Intercom reported, else the
--- configured default once a probe had its chance to report one.
+-- configured default once a probe had its chance to report one; never above
+-- the app's cap, which counts as if Intercom had reported it (budget others
+-- spend is charged only beyond the part the cap leaves them).
 local function limitOf(i)
-  if lim[i] > 0 then return lim[i] end
-  return deflim
+  local l = deflim
+  if lim[i] > 0 then l = lim[i] end
+  if caps[i] > 0 and caps[i] < l then return caps[i] end
+  return l
 end
 
 local function add(k, fp, n)

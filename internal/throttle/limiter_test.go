@@ -188,6 +188,53 @@ func TestLimiterScript(t *testing.T) {
 			},
 		},
 		{
+			name: "an app cap below Intercom's limit binds",
+			cfg:  LimiterConfig{Apps: []string{"a"}, AppLimit: 10, AppCap: 4, Probe: -1, Lag: -1},
+			steps: []step{
+				{atMs: 1, want: 3, status: statusGranted, n: 3},
+				{atMs: 2, want: 3, obs: []observation{{kind: obsSeen, app: 0, w: w0, a: 7, b: 10}}, status: statusGranted, n: 1},
+				{atMs: 3, want: 1, status: statusWait, until: 10_000},
+			},
+		},
+		{
+			name: "a reported limit below the cap wins",
+			cfg:  LimiterConfig{Apps: []string{"a"}, AppLimit: 10, AppCap: 8, Probe: -1, Lag: -1},
+			steps: []step{
+				{atMs: 1, want: 0, obs: []observation{{kind: obsSeen, app: 0, w: w0, a: 5, b: 5}}, status: statusObserved},
+				{atMs: 2, want: 9, status: statusGranted, n: 5},
+			},
+		},
+		{
+			name: "per-app caps override the cap of every app",
+			cfg:  LimiterConfig{Apps: []string{"a", "b"}, AppLimit: 10, AppCap: 3, AppCaps: map[string]int{"b": 1, "x": 7}, Probe: -1, Lag: -1},
+			steps: []step{
+				{atMs: 1, want: 5, status: statusGranted, app: 1, n: 1},
+				{atMs: 2, want: 5, status: statusGranted, app: 0, n: 3},
+				{atMs: 3, want: 5, status: statusWait, until: 10_000},
+			},
+		},
+		{
+			name: "what others spend within the part a cap leaves them is not charged",
+			cfg:  LimiterConfig{Apps: []string{"a"}, AppLimit: 10, AppCap: 6, Probe: -1, Lag: -1},
+			steps: []step{
+				{atMs: 1, want: 2, status: statusGranted, n: 2},
+				// 5 left of 10, we spent 2: 3 went elsewhere, within the 4
+				// the cap leaves.
+				{atMs: 2, want: 10, obs: []observation{{kind: obsSeen, app: 0, w: w0, a: 5, b: 10}}, status: statusGranted, n: 4},
+			},
+		},
+		{
+			name: "what others spend beyond the part a cap leaves them is charged",
+			cfg:  LimiterConfig{Apps: []string{"a"}, AppLimit: 10, AppCap: 6, Probe: -1, Lag: -1},
+			steps: []step{
+				{atMs: 1, want: 2, status: statusGranted, n: 2},
+				// 1 left of 10, we spent 2: 7 went elsewhere, 3 beyond the 4
+				// the cap leaves.
+				{atMs: 2, want: 10, obs: []observation{{kind: obsSeen, app: 0, w: w0, a: 1, b: 10}}, status: statusGranted, n: 1},
+				{atMs: 3, want: 1, status: statusWait, until: 10_000},
+			},
+		},
+		{
 			name: "an app of unknown limit is probed with one call",
 			cfg:  LimiterConfig{Apps: []string{"a"}, AppLimit: 100, Lag: -1, Probe: 2 * time.Second},
 			steps: []step{
@@ -287,6 +334,44 @@ func TestObserve(t *testing.T) {
 				if !found {
 					t.Fatalf("observations %+v, want %+v", got, tc.want)
 				}
+			}
+		})
+	}
+}
+
+// TestObserveUrgency: what others must know at once wakes the process's
+// caller to send it; an answer that only confirms the limit a permit was
+// granted against (the app's cap, when below Intercom's) rides on the next
+// round trip.
+func TestObserveUrgency(t *testing.T) {
+	const w = 1_700_000_000
+	hdr := http.Header{}
+	hdr.Set("X-RateLimit-Limit", "100")
+	hdr.Set("X-RateLimit-Remaining", "60")
+	hdr.Set("X-RateLimit-Reset", strconv.Itoa(w+10))
+	for _, tc := range []struct {
+		name        string
+		cap         int
+		permitLimit int64
+		status      int
+		urgent      bool
+	}{
+		{"same limit", 0, 100, 200, false},
+		{"limit changed", 0, 50, 200, true},
+		{"probe", 0, 0, 200, true},
+		{"capped limit unchanged", 40, 40, 200, false},
+		{"cap applied after a probe", 40, 0, 200, true},
+		{"cap above the reported limit", 150, 100, 200, false},
+		{"429", 0, 100, 429, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newScriptHarness(t, LimiterConfig{Apps: []string{"a"}, AppCap: tc.cap})
+			h.lim.mu.Lock()
+			h.lim.leading = true // no leader goroutine: the wake-up stays in the channel
+			h.lim.mu.Unlock()
+			h.lim.Observe(Permit{App: 0, Window: w, grantMs: w*1000 + 500, limit: tc.permitLimit}, tc.status, hdr)
+			if got := len(h.lim.wake) == 1; got != tc.urgent {
+				t.Fatalf("urgent = %v, want %v", got, tc.urgent)
 			}
 		})
 	}

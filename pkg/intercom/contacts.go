@@ -45,6 +45,15 @@ type Contact struct {
 	CustomAttributes       map[string]any `json:"custom_attributes,omitempty"`
 	Avatar                 *Avatar        `json:"avatar,omitempty"`
 	Tags                   *ContactTags   `json:"tags,omitempty"`
+	// Notes embeds the count of the contact's notes (NotesService lists them).
+	Notes *ContactNotes `json:"notes,omitempty"`
+	// The contact's explicit subscription preferences (see
+	// SubscriptionTypesService).
+	OptedOutSubscriptionTypes *ContactSubscriptionTypes `json:"opted_out_subscription_types,omitempty"`
+	OptedInSubscriptionTypes  *ContactSubscriptionTypes `json:"opted_in_subscription_types,omitempty"`
+	// Companies are the first companies the contact is attached to (see
+	// CompaniesService.ListAttached for all of them).
+	Companies *ContactCompanies `json:"companies,omitempty"`
 }
 
 // Avatar is a contact's picture.
@@ -179,19 +188,30 @@ type searchRequest struct {
 	Pagination *searchPagination `json:"pagination,omitempty"`
 }
 
-// Search reads one page of the contacts matching q: POST /contacts/search.
-// Intercom's search is eventually consistent: a contact created moments ago
-// may be missing.
-func (s *ContactsService) Search(ctx context.Context, q Filter, opts *ListOptions) (*ContactList, *Response, error) {
+// newSearchRequest checks a search and builds its body, shared by every
+// POST /{resource}/search: a search takes its paging in the body, not in the
+// query.
+func newSearchRequest(q Filter, opts *ListOptions) (searchRequest, error) {
 	if q.Operator == "" {
-		return nil, nil, errors.New("intercom: search query without an operator")
+		return searchRequest{}, errors.New("intercom: search query without an operator")
 	}
 	if err := opts.validate(); err != nil {
-		return nil, nil, err
+		return searchRequest{}, err
 	}
 	body := searchRequest{Query: q}
 	if opts != nil && (opts.PerPage > 0 || opts.StartingAfter != "") {
 		body.Pagination = &searchPagination{PerPage: opts.PerPage, StartingAfter: opts.StartingAfter}
+	}
+	return body, nil
+}
+
+// Search reads one page of the contacts matching q: POST /contacts/search.
+// Intercom's search is eventually consistent: a contact created moments ago
+// may be missing.
+func (s *ContactsService) Search(ctx context.Context, q Filter, opts *ListOptions) (*ContactList, *Response, error) {
+	body, err := newSearchRequest(q, opts)
+	if err != nil {
+		return nil, nil, err
 	}
 	return s.page(ctx, "POST", "contacts/search", nil, body)
 }
@@ -200,27 +220,14 @@ func (s *ContactsService) Search(ctx context.Context, q Filter, opts *ListOption
 // page unless opts.PerPage says otherwise). A failing page ends the sequence
 // with its error.
 func (s *ContactsService) SearchAll(ctx context.Context, q Filter, opts *ListOptions) iter.Seq2[*Contact, error] {
-	return iterate(ctx, opts, func(ctx context.Context, o ListOptions) ([]*Contact, *Response, error) {
-		l, resp, err := s.Search(ctx, q, &o)
-		if err != nil {
-			return nil, resp, err
-		}
-		return l.Data, resp, nil
-	})
+	return iterate(ctx, opts, searchPages(s.Search, q, (*ContactList).cursorPage))
 }
 
 func (s *ContactsService) page(ctx context.Context, method, path string, q url.Values, body any) (*ContactList, *Response, error) {
-	var l ContactList
-	resp, err := s.client.call(ctx, method, path, q, body, &l)
-	if err == nil {
-		err = noNullItems(resp, l.Data)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	resp.NextCursor = l.Pages.nextCursor()
-	return &l, resp, nil
+	return callCursorPage(ctx, s.client, method, path, q, body, (*ContactList).cursorPage)
 }
+
+func (l *ContactList) cursorPage() ([]*Contact, *cursorPages) { return l.Data, l.Pages }
 
 // Get reads one contact: GET /contacts/{id}.
 func (s *ContactsService) Get(ctx context.Context, id string) (*Contact, *Response, error) {

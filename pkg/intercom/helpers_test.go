@@ -224,9 +224,10 @@ const contactJSON = `{
     "total_count": 12,
     "has_more": true
   },
-  "notes": {"type": "list", "data": [], "url": "/contacts/6762f0dd1bb69f9f2193bb83/notes", "total_count": 0, "has_more": false},
-  "companies": {"type": "list", "data": [], "url": "/contacts/6762f0dd1bb69f9f2193bb83/companies", "total_count": 0, "has_more": false},
-  "opted_out_subscription_types": {"type": "list", "data": [], "url": "/contacts/6762f0dd1bb69f9f2193bb83/subscriptions", "total_count": 0, "has_more": false},
+  "notes": {"type": "list", "data": [{"type": "note", "id": "26", "url": "/notes/26"}], "url": "/contacts/6762f0dd1bb69f9f2193bb83/notes", "total_count": 12, "has_more": true},
+  "companies": {"type": "list", "data": [{"type": "company", "id": "6762f0761bb69f9f2193bae2", "url": "/companies/6762f0761bb69f9f2193bae2"}], "url": "/contacts/6762f0dd1bb69f9f2193bb83/companies", "total_count": 11, "has_more": true},
+  "opted_out_subscription_types": {"type": "list", "data": [{"type": "subscription", "id": "91", "url": "/subscriptions/91"}], "url": "/contacts/6762f0dd1bb69f9f2193bb83/subscriptions", "total_count": 11, "has_more": true},
+  "opted_in_subscription_types": {"type": "list", "data": [{"type": "subscription", "id": "93", "url": "/subscriptions/93"}], "url": "/contacts/6762f0dd1bb69f9f2193bb83/subscriptions", "total_count": 11, "has_more": true},
   "utm_source": null,
   "enabled_push_messaging": null
 }`
@@ -274,6 +275,14 @@ func wantContact() *Contact {
 			TotalCount: 12,
 			HasMore:    true,
 		},
+		Notes: &ContactNotes{Data: []Reference{{Type: "note", ID: "26", URL: "/notes/26"}},
+			URL: "/contacts/6762f0dd1bb69f9f2193bb83/notes", TotalCount: 12, HasMore: true},
+		OptedOutSubscriptionTypes: &ContactSubscriptionTypes{Data: []Reference{{Type: "subscription", ID: "91", URL: "/subscriptions/91"}},
+			URL: "/contacts/6762f0dd1bb69f9f2193bb83/subscriptions", TotalCount: 11, HasMore: true},
+		OptedInSubscriptionTypes: &ContactSubscriptionTypes{Data: []Reference{{Type: "subscription", ID: "93", URL: "/subscriptions/93"}},
+			URL: "/contacts/6762f0dd1bb69f9f2193bb83/subscriptions", TotalCount: 11, HasMore: true},
+		Companies: &ContactCompanies{Data: []Reference{{Type: "company", ID: "6762f0761bb69f9f2193bae2", URL: "/companies/6762f0761bb69f9f2193bae2"}},
+			URL: "/contacts/6762f0dd1bb69f9f2193bb83/companies", TotalCount: 11, HasMore: true},
 	}
 }
 

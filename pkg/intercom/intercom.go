@@ -96,6 +96,27 @@ type Client struct {
 	DataAttributes *DataAttributesService
 	Tags           *TagsService
 	Contacts       *ContactsService
+	// Consent, notes, events, teams, segments.
+	SubscriptionTypes *SubscriptionTypesService
+	Notes             *NotesService
+	Events            *EventsService
+	Teams             *TeamsService
+	Segments          *SegmentsService
+	// Help center (help centers, collections, articles, internal articles),
+	// news and custom object instances.
+	HelpCenter            *HelpCenterService
+	Articles              *ArticlesService
+	InternalArticles      *InternalArticlesService
+	News                  *NewsService
+	CustomObjectInstances *CustomObjectInstancesService
+	// Conversations with their parts, and admins' messages.
+	Conversations *ConversationsService
+	Messages      *MessagesService
+	// Tickets, their types and states.
+	Tickets     *TicketsService
+	TicketTypes *TicketTypesService
+	// Companies, and contacts attached to them.
+	Companies *CompaniesService
 }
 
 type service struct{ client *Client }
@@ -190,6 +211,21 @@ func NewClient(token string, region Region, opts ...Option) (*Client, error) {
 	c.DataAttributes = (*DataAttributesService)(&s)
 	c.Tags = (*TagsService)(&s)
 	c.Contacts = (*ContactsService)(&s)
+	c.SubscriptionTypes = (*SubscriptionTypesService)(&s)
+	c.Notes = (*NotesService)(&s)
+	c.Events = (*EventsService)(&s)
+	c.Teams = (*TeamsService)(&s)
+	c.Segments = (*SegmentsService)(&s)
+	c.HelpCenter = (*HelpCenterService)(&s)
+	c.Articles = (*ArticlesService)(&s)
+	c.InternalArticles = (*InternalArticlesService)(&s)
+	c.News = (*NewsService)(&s)
+	c.CustomObjectInstances = (*CustomObjectInstancesService)(&s)
+	c.Conversations = (*ConversationsService)(&s)
+	c.Messages = (*MessagesService)(&s)
+	c.Tickets = (*TicketsService)(&s)
+	c.TicketTypes = (*TicketTypesService)(&s)
+	c.Companies = (*CompaniesService)(&s)
 	return c, nil
 }
 

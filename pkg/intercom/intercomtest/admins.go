@@ -17,6 +17,7 @@ type admin struct {
 	jobTitle     string
 	hasInboxSeat bool
 	away         bool
+	teamIDs      []int64 // set by the teams' seed
 }
 
 type adminStore struct {
@@ -34,11 +35,7 @@ func init() {
 		seed:     seedAdmins,
 		count:    func(s *Sandbox) int { return len(s.admins().list) },
 		records: func(s *Sandbox) []any {
-			out := make([]any, 0, len(s.admins().list))
-			for _, a := range s.admins().list {
-				out = append(out, a.view(false))
-			}
-			return out
+			return recordsOf(s.admins().list, func(a *admin) any { return a.view(false) })
 		},
 		routes: []route{
 			{method: "GET", path: "/me", handler: getMe},
@@ -98,7 +95,7 @@ type adminView struct {
 func (a *admin) view(withAvatar bool) adminView {
 	v := adminView{
 		Type: "admin", ID: a.id, Name: a.name, Email: a.email, JobTitle: a.jobTitle,
-		AwayModeEnabled: a.away, HasInboxSeat: a.hasInboxSeat, TeamIDs: []int64{},
+		AwayModeEnabled: a.away, HasInboxSeat: a.hasInboxSeat, TeamIDs: append([]int64{}, a.teamIDs...),
 	}
 	if withAvatar {
 		url := adminAvatarURL
@@ -164,7 +161,7 @@ func getMe(q *request) (int, any) {
 	url := adminAvatarURL
 	return http.StatusOK, meView{
 		Type: "admin", ID: a.id, Email: a.email, Name: a.name, EmailVerified: true,
-		JobTitle: a.jobTitle, AwayModeEnabled: a.away, HasInboxSeat: a.hasInboxSeat, TeamIDs: []int64{},
+		JobTitle: a.jobTitle, AwayModeEnabled: a.away, HasInboxSeat: a.hasInboxSeat, TeamIDs: append([]int64{}, a.teamIDs...),
 		App: appView{
 			Type: "app", IDCode: q.s.appID, Name: q.s.appName, CreatedAt: q.s.appCreated,
 			Timezone: q.s.timezone, Region: q.s.regionName,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/icmigrate/icmigrate/internal/openapi/openapitest"
 	"github.com/icmigrate/icmigrate/pkg/intercom/intercomtest"
 )
 
@@ -160,4 +161,27 @@ func BenchmarkHTTPMixed(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// BenchmarkSeed measures New: generating a workspace of N contacts with
+// every kind of record, and with the contacts' workspace only
+// (Options.Entities: []string{"contacts"}), which tests that move contacts
+// use. Run: go test -run '^$' -bench Seed -benchtime 3x ./pkg/intercom/intercomtest/
+func BenchmarkSeed(b *testing.B) {
+	v := openapitest.ForTest(b)
+	for _, n := range []int{2000, 20000} {
+		for _, kind := range []struct {
+			name     string
+			entities []string
+		}{{"all", nil}, {"contacts_only", []string{"contacts"}}} {
+			b.Run(fmt.Sprintf("%s/%d", kind.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := intercomtest.New(intercomtest.Options{Seed: 1, Contacts: n, Entities: kind.entities, Validator: v}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

@@ -2,7 +2,6 @@ package intercomtest
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -59,8 +58,8 @@ type contact struct {
 	signedUpAt int64
 	lastSeenAt int64
 	place      int16 // index in places, -1 for none
-	custom     []attrValue
-	tags       []appliedTag
+	custom     customList
+	tags       tagList
 }
 
 type attrValue struct {
@@ -81,8 +80,11 @@ func (c *contact) role() string {
 	return "user"
 }
 
-func (c *contact) findTag(id int64) (appliedTag, bool) {
-	for _, t := range c.tags {
+// tagList is the tags applied to a record (a contact, a company).
+type tagList []appliedTag
+
+func (ts tagList) find(id int64) (appliedTag, bool) {
+	for _, t := range ts {
 		if t.id == id {
 			return t, true
 		}
@@ -90,23 +92,28 @@ func (c *contact) findTag(id int64) (appliedTag, bool) {
 	return appliedTag{}, false
 }
 
-func (c *contact) addTag(ap appliedTag) {
-	if _, ok := c.findTag(ap.id); !ok {
-		c.tags = append(c.tags, ap)
+// add applies ap unless its tag is there already.
+func (ts *tagList) add(ap appliedTag) {
+	if _, ok := ts.find(ap.id); !ok {
+		*ts = append(*ts, ap)
 	}
 }
 
-func (c *contact) removeTag(id int64) {
-	for i, t := range c.tags {
+func (ts *tagList) remove(id int64) {
+	for i, t := range *ts {
 		if t.id == id {
-			c.tags = append(c.tags[:i:i], c.tags[i+1:]...)
+			*ts = append((*ts)[:i:i], (*ts)[i+1:]...)
 			return
 		}
 	}
 }
 
-func (c *contact) customValue(attr int64) (any, bool) {
-	for _, v := range c.custom {
+// customList is a record's custom attribute values (a contact, a
+// company), in the order they were first set.
+type customList []attrValue
+
+func (cl customList) get(attr int64) (any, bool) {
+	for _, v := range cl {
 		if v.attr == attr {
 			return v.v, true
 		}
@@ -114,19 +121,20 @@ func (c *contact) customValue(attr int64) (any, bool) {
 	return nil, false
 }
 
-func (c *contact) setCustom(attr int64, v any) {
-	for i := range c.custom {
-		if c.custom[i].attr == attr {
+// set sets an attribute's value; nil removes it.
+func (cl *customList) set(attr int64, v any) {
+	for i := range *cl {
+		if (*cl)[i].attr == attr {
 			if v == nil {
-				c.custom = append(c.custom[:i:i], c.custom[i+1:]...)
+				*cl = append((*cl)[:i:i], (*cl)[i+1:]...)
 			} else {
-				c.custom[i].v = v
+				(*cl)[i].v = v
 			}
 			return
 		}
 	}
 	if v != nil {
-		c.custom = append(c.custom, attrValue{attr: attr, v: v})
+		*cl = append(*cl, attrValue{attr: attr, v: v})
 	}
 }
 
@@ -160,11 +168,7 @@ func init() {
 		seed:  seedContacts,
 		count: func(s *Sandbox) int { return len(s.contacts().order) },
 		records: func(s *Sandbox) []any {
-			out := make([]any, 0, len(s.contacts().order))
-			for _, c := range s.contacts().order {
-				out = append(out, s.contactView(c))
-			}
-			return out
+			return recordsOf(s.contacts().order, func(c *contact) any { return s.contactView(c) })
 		},
 		routes: []route{
 			{method: "GET", path: "/contacts", handler: listContacts},
@@ -239,94 +243,13 @@ func (st *contactStore) remove(c *contact) {
 	}
 }
 
-// Cursors.
-
-const cursorPrefix = "sbx1:"
-
-func encodeCursor(c *contact) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(c.createdAt, 10) + ":" + strconv.FormatInt(c.seq, 10)))
-}
-
-func decodeCursor(s string) (createdAt, seq int64, ok bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return 0, 0, false
-	}
-	rest, found := strings.CutPrefix(string(raw), cursorPrefix)
-	if !found {
-		return 0, 0, false
-	}
-	a, b, found := strings.Cut(rest, ":")
-	if !found {
-		return 0, 0, false
-	}
-	createdAt, err1 := strconv.ParseInt(a, 10, 64)
-	seq, err2 := strconv.ParseInt(b, 10, 64)
-	return createdAt, seq, err1 == nil && err2 == nil
-}
-
-type pagesView struct {
-	Type       string    `json:"type"`
-	Page       int       `json:"page"`
-	PerPage    int       `json:"per_page"`
-	TotalPages int       `json:"total_pages"`
-	Next       *nextPage `json:"next,omitempty"`
-}
-
-type nextPage struct {
-	Page          int    `json:"page"`
-	StartingAfter string `json:"starting_after"`
-}
-
-type contactListView struct {
-	Type       string        `json:"type"`
-	Data       []contactView `json:"data"`
-	TotalCount int           `json:"total_count"`
-	Pages      pagesView     `json:"pages"`
-}
-
-func (l contactListView) validationSample(offset int) any {
-	out := l
-	out.Data = nil
-	for i := offset; i < len(l.Data); i += sampleEvery {
-		out.Data = append(out.Data, l.Data[i])
-	}
-	if out.Data == nil {
-		out.Data = []contactView{}
-	}
-	return out
-}
-
 // pageOf cuts one page out of list (in creation order) after cursor.
-func (s *Sandbox) pageOf(list []*contact, perPage int, cursor string) (contactListView, bool) {
-	pos := 0
-	if cursor != "" {
-		createdAt, seq, ok := decodeCursor(cursor)
-		if !ok {
-			return contactListView{}, false
-		}
-		pos = sort.Search(len(list), func(i int) bool {
-			c := list[i]
-			return c.createdAt > createdAt || (c.createdAt == createdAt && c.seq > seq)
-		})
+func (s *Sandbox) pageOf(list []*contact, perPage int, cursor string) (sampledPage[contactView], bool) {
+	items, pages, ok := timePage(contactCursor, list, perPage, cursor, func(c *contact) (int64, int64) { return c.createdAt, c.seq })
+	if !ok {
+		return sampledPage[contactView]{}, false
 	}
-	end := min(pos+perPage, len(list))
-	out := contactListView{
-		Type:       "list",
-		Data:       make([]contactView, 0, end-pos),
-		TotalCount: len(list),
-		Pages: pagesView{
-			Type: "pages", Page: pos/perPage + 1, PerPage: perPage,
-			TotalPages: (len(list) + perPage - 1) / perPage,
-		},
-	}
-	for _, c := range list[pos:end] {
-		out.Data = append(out.Data, s.contactView(c))
-	}
-	if end < len(list) && end > pos {
-		out.Pages.Next = &nextPage{Page: out.Pages.Page + 1, StartingAfter: encodeCursor(list[end-1])}
-	}
-	return out, true
+	return sampledPage[contactView]{renderPage("list", "data", items, len(list), pages, s.contactView)}, true
 }
 
 func parsePerPage(v string, def int) (int, bool) {
@@ -341,14 +264,13 @@ func parsePerPage(v string, def int) (int, bool) {
 }
 
 func listContacts(q *request) (int, any) {
-	query := q.r.URL.Query()
-	perPage, ok := parsePerPage(query.Get("per_page"), DefaultContactsPerPage)
-	if !ok {
-		return q.failField(http.StatusBadRequest, CodeParameterInvalid, fmt.Sprintf("per_page must be an integer between 1 and %d", MaxPerPage), "per_page")
+	perPage, status, body := q.perPageQuery(DefaultContactsPerPage)
+	if status != 0 {
+		return status, body
 	}
-	page, ok := q.s.pageOf(q.s.contacts().order, perPage, query.Get("starting_after"))
+	page, ok := q.s.pageOf(q.s.contacts().order, perPage, q.r.URL.Query().Get("starting_after"))
 	if !ok {
-		return q.failField(http.StatusBadRequest, CodeParameterInvalid, "starting_after is not a valid cursor", "starting_after")
+		return q.badCursor("starting_after")
 	}
 	return http.StatusOK, page
 }
@@ -470,7 +392,7 @@ func (s *Sandbox) contactView(c *contact) contactView {
 		Location:                  locationView{Type: "location"},
 		CustomAttributes:          make(map[string]any, len(c.custom)),
 		Notes:                     emptyList("/contacts/" + c.id + "/notes"),
-		Companies:                 emptyList("/contacts/" + c.id + "/companies"),
+		Companies:                 s.contactCompaniesRef(c),
 		OptedOutSubscriptionTypes: emptyList("/contacts/" + c.id + "/subscriptions"),
 		OptedInSubscriptionTypes:  emptyList("/contacts/" + c.id + "/subscriptions"),
 	}
@@ -509,6 +431,8 @@ func (s *Sandbox) contactView(c *contact) contactView {
 		}
 	}
 	v.Tags.HasMore = len(c.tags) > MaxTagsShownOnContact
+	s.notesList(c, &v)         // notes.go
+	s.subscriptionLists(c, &v) // subscriptions.go
 	return v
 }
 
@@ -617,9 +541,7 @@ func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "
 // applyContactFields validates and applies the request's fields to c. It
 // returns status 0 when all is well.
 func (q *request) applyContactFields(c *contact, fields map[string]json.RawMessage, creating bool) (int, any) {
-	bad := func(field, msg string) (int, any) {
-		return q.failField(http.StatusBadRequest, CodeParameterInvalid, msg, field)
-	}
+	bad := q.invalid
 	str := func(field string, nullable bool) (string, bool, bool) { // value, present, ok
 		raw, ok := fields[field]
 		if !ok {
@@ -682,23 +604,8 @@ func (q *request) applyContactFields(c *contact, fields map[string]json.RawMessa
 		}
 		c.avatar = v
 	}
-	for _, f := range []struct {
-		name string
-		dst  *int64
-	}{{"signed_up_at", &c.signedUpAt}, {"last_seen_at", &c.lastSeenAt}} {
-		raw, ok := fields[f.name]
-		if !ok {
-			continue
-		}
-		if isNull(raw) {
-			*f.dst = 0
-			continue
-		}
-		var n int64
-		if err := json.Unmarshal(raw, &n); err != nil || n < 0 {
-			return bad(f.name, f.name+" must be a Unix timestamp (seconds) or null")
-		}
-		*f.dst = n
+	if status, body := q.setTimestamps(fields, timestampField{"signed_up_at", &c.signedUpAt}, timestampField{"last_seen_at", &c.lastSeenAt}); status != 0 {
+		return status, body
 	}
 	if raw, ok := fields["owner_id"]; ok {
 		if isNull(raw) {
@@ -721,26 +628,7 @@ func (q *request) applyContactFields(c *contact, fields map[string]json.RawMessa
 			return bad("unsubscribed_from_emails", "unsubscribed_from_emails must be a boolean")
 		}
 	}
-	if raw, ok := fields["custom_attributes"]; ok && !isNull(raw) {
-		var custom map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &custom); err != nil {
-			return bad("custom_attributes", "custom_attributes must be an object")
-		}
-		attrs := q.s.attrs()
-		for _, name := range sortedKeys(custom) {
-			field := "custom_attributes." + name
-			a := attrs.lookupCustom("contact", name)
-			if a == nil {
-				return bad(field, fmt.Sprintf("Custom attribute '%s' does not exist", name))
-			}
-			v, err := customValueOf(a, custom[name])
-			if err != nil {
-				return bad(field, fmt.Sprintf("Custom attribute '%s' %v", name, err))
-			}
-			c.setCustom(a.id, v)
-		}
-	}
-	return 0, nil
+	return q.setDataAttributes(fields, "contact", c.custom.set)
 }
 
 func plausibleEmail(s string) bool {
@@ -751,14 +639,9 @@ func plausibleEmail(s string) bool {
 // customValueOf checks a JSON value against the attribute's type and
 // returns the stored value (nil for null).
 func customValueOf(a *dataAttr, raw json.RawMessage) (any, error) {
-	if isNull(raw) {
-		return nil, nil
-	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("has an invalid value")
+	v, err := decodeValue(raw)
+	if v == nil || err != nil {
+		return nil, err
 	}
 	switch a.dataType {
 	case "string", "options":

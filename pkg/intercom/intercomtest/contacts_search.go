@@ -102,36 +102,62 @@ func searchErr(field, format string, args ...any) error {
 }
 
 func (s *Sandbox) compileQuery(v any, depth int) (*filterNode, error) {
+	return compileTree(v, depth, s.compileFilter, func(op string, children []*filterNode) *filterNode {
+		return &filterNode{group: op, children: children}
+	})
+}
+
+// compileTree compiles a search query: a filter (an object with a field),
+// compiled by leaf, or a group {operator: AND|OR, value: [queries]} of at
+// most MaxSearchFilters queries, nested at most MaxSearchNesting deep, made
+// by group. Contacts, conversations and tickets share the grammar.
+func compileTree[N any](v any, depth int, leaf func(m map[string]any) (N, error), group func(op string, children []N) N) (N, error) {
+	var none N
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, searchErr("query", "a query must be an object")
+		return none, searchErr("query", "a query must be an object")
 	}
 	if _, isFilter := m["field"]; isFilter {
-		return s.compileFilter(m)
+		return leaf(m)
 	}
 	op, _ := m["operator"].(string)
 	if op != "AND" && op != "OR" {
-		return nil, searchErr("query", "a group's operator must be AND or OR, not %v", m["operator"])
+		return none, searchErr("query", "a group's operator must be AND or OR, not %v", m["operator"])
 	}
 	if depth > MaxSearchNesting {
-		return nil, searchErr("query", "filters nest at most %d levels deep", MaxSearchNesting)
+		return none, searchErr("query", "filters nest at most %d levels deep", MaxSearchNesting)
 	}
 	list, ok := m["value"].([]any)
 	if !ok || len(list) == 0 {
-		return nil, searchErr("query", "a group's value must be a non-empty list of filters")
+		return none, searchErr("query", "a group's value must be a non-empty list of filters")
 	}
 	if len(list) > MaxSearchFilters {
-		return nil, searchErr("query", "a group holds at most %d filters, got %d", MaxSearchFilters, len(list))
+		return none, searchErr("query", "a group holds at most %d filters, got %d", MaxSearchFilters, len(list))
 	}
-	n := &filterNode{group: op}
+	children := make([]N, 0, len(list))
 	for _, child := range list {
-		c, err := s.compileQuery(child, depth+1)
+		c, err := compileTree(child, depth+1, leaf, group)
 		if err != nil {
-			return nil, err
+			return none, err
 		}
-		n.children = append(n.children, c)
+		children = append(children, c)
 	}
-	return n, nil
+	return group(op, children), nil
+}
+
+// matchGroup tells whether a record matches an AND or OR group of filters;
+// match tests one child.
+func matchGroup[F any](op string, children []F, match func(F) bool) bool {
+	for _, ch := range children {
+		m := match(ch)
+		if op == "AND" && !m {
+			return false
+		}
+		if op == "OR" && m {
+			return true
+		}
+	}
+	return op == "AND"
 }
 
 func (s *Sandbox) compileFilter(m map[string]any) (*filterNode, error) {
@@ -274,7 +300,7 @@ func b2f(b bool) float64 {
 // lower-cased unless the field compares exactly).
 func (s *Sandbox) fieldValue(n *filterNode, c *contact) (str string, num float64, present bool) {
 	if n.attr != nil {
-		v, ok := c.customValue(n.attr.id)
+		v, ok := c.custom.get(n.attr.id)
 		if !ok {
 			return "", 0, false
 		}
@@ -332,26 +358,13 @@ func (s *Sandbox) fieldValue(n *filterNode, c *contact) (str string, num float64
 }
 
 func (s *Sandbox) matches(n *filterNode, c *contact) bool {
-	switch n.group {
-	case "AND":
-		for _, ch := range n.children {
-			if !s.matches(ch, c) {
-				return false
-			}
-		}
-		return true
-	case "OR":
-		for _, ch := range n.children {
-			if s.matches(ch, c) {
-				return true
-			}
-		}
-		return false
+	if n.group != "" {
+		return matchGroup(n.group, n.children, func(ch *filterNode) bool { return s.matches(ch, c) })
 	}
 	if n.kind == kindTag {
 		has := false
 		for _, want := range n.nums {
-			if _, ok := c.findTag(int64(want)); ok {
+			if _, ok := c.tags.find(int64(want)); ok {
 				has = true
 			}
 		}
@@ -544,11 +557,7 @@ func searchContacts(q *request) (int, any) {
 
 	var matches []*contact
 	if cands, ok := s.candidates(root); ok {
-		for _, c := range cands {
-			if s.matches(root, c) {
-				matches = append(matches, c)
-			}
-		}
+		matches = matching(cands, func(c *contact) bool { return s.matches(root, c) })
 		sort.Slice(matches, func(i, j int) bool { return matches[i].before(matches[j].createdAt, matches[j].seq) })
 	} else {
 		st := s.contacts()
@@ -557,17 +566,13 @@ func searchContacts(q *request) (int, any) {
 		if cached, ok := st.search.get(key, s.version); ok {
 			matches = cached
 		} else {
-			for _, c := range st.order {
-				if s.matches(root, c) {
-					matches = append(matches, c)
-				}
-			}
+			matches = matching(st.order, func(c *contact) bool { return s.matches(root, c) })
 			st.search.put(key, s.version, matches)
 		}
 	}
 	page, ok := s.pageOf(matches, perPage, cursor)
 	if !ok {
-		return q.failField(http.StatusBadRequest, CodeParameterInvalid, "starting_after is not a valid cursor", "pagination.starting_after")
+		return q.badCursor("pagination.starting_after")
 	}
 	return http.StatusOK, page
 }

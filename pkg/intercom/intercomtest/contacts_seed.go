@@ -42,6 +42,11 @@ func seedContacts(s *Sandbox, g *gen) {
 	extBase := mix64(uint64(s.seed) ^ 0xe7e1d)
 	var userEmails []string
 	st.order = make([]*contact, 0, n)
+	// Sized once: growing four maps of n keys is most of the indexing.
+	st.byID = make(map[string]*contact, n)
+	st.userByEmail = make(map[string]*contact, n)
+	st.byEmail = make(map[string][]*contact, n)
+	st.byExternalID = make(map[string]*contact, n)
 	made := 0 // invalid contacts so far
 
 	for i := 0; i < n; i++ {
@@ -50,7 +55,11 @@ func seedContacts(s *Sandbox, g *gen) {
 		c := &contact{seq: seq, place: -1, createdAt: created, lead: g.chance(0.2)}
 		first, last := g.firstName(), g.lastName()
 		cleanLast := strings.ToLower(strings.ReplaceAll(last, "'", ""))
-		if g.chance(map[bool]float64{false: 0.9, true: 0.6}[c.lead]) {
+		named := 0.9 // users; leads less often have a name
+		if c.lead {
+			named = 0.6
+		}
+		if g.chance(named) {
 			c.name = first + " " + last
 		}
 		domain := g.pick(emailDomains)

@@ -61,11 +61,7 @@ func init() {
 		seed:     seedDataAttributes,
 		count:    func(s *Sandbox) int { return len(s.attrs().list) },
 		records: func(s *Sandbox) []any {
-			out := make([]any, 0, len(s.attrs().list))
-			for _, a := range s.attrs().list {
-				out = append(out, a.view())
-			}
-			return out
+			return recordsOf(s.attrs().list, func(a *dataAttr) any { return a.view() })
 		},
 		routes: []route{
 			{method: "GET", path: "/data_attributes", handler: listDataAttributes},

@@ -27,7 +27,11 @@
 //
 // Entities live in one file each (admins.go, data_attributes.go, tags.go,
 // contacts.go, ...): its state, routes and seed generator, registered with
-// registerEntity. Adding an entity is adding such a file.
+// registerEntity. Adding an entity is adding such a file, and a step in
+// TestEveryEndpointWithoutViolations (every_route_test.go) for its routes.
+// Handlers share the helpers of fields.go (request fields), paging.go
+// (cursor-paged lists), content.go (page-numbered lists) and reply.go.
+// Options.Entities seeds only some kinds (tests that move contacts only).
 //
 // Logs carry request ids, routes, statuses and record ids, never tokens,
 // emails or names.

@@ -53,9 +53,48 @@ func registerEntity(d entityDef) {
 }
 
 func findEntity(name string) *entityDef {
-	for i := range entityDefs {
-		if entityDefs[i].name == name {
-			return &entityDefs[i]
+	return firstRef(entityDefs, func(d *entityDef) bool { return d.name == name })
+}
+
+// recordsOf renders the records of an entity, in list's order (the
+// records function of entityDef).
+func recordsOf[T any](list []T, view func(T) any) []any {
+	out := make([]any, 0, len(list))
+	for _, x := range list {
+		out = append(out, view(x))
+	}
+	return out
+}
+
+// matching returns the items of list that ok accepts, in order.
+func matching[T any](list []T, ok func(T) bool) []T {
+	var out []T
+	for _, x := range list {
+		if ok(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// first returns the first item of list that ok accepts, or the zero value
+// (nil for a list of pointers).
+func first[T any](list []T, ok func(T) bool) T {
+	for _, x := range list {
+		if ok(x) {
+			return x
+		}
+	}
+	var none T
+	return none
+}
+
+// firstRef returns a pointer to the first item of list that ok accepts, or
+// nil.
+func firstRef[T any](list []T, ok func(*T) bool) *T {
+	for i := range list {
+		if ok(&list[i]) {
+			return &list[i]
 		}
 	}
 	return nil

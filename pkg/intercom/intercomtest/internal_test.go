@@ -97,12 +97,12 @@ func TestLimiterWindows(t *testing.T) {
 
 func TestCursorRoundTrip(t *testing.T) {
 	c := &contact{createdAt: 1_600_000_000, seq: 42}
-	at, seq, ok := decodeCursor(encodeCursor(c))
+	at, seq, ok := contactCursor.decode(contactCursor.encode(c.createdAt, c.seq))
 	if !ok || at != c.createdAt || seq != c.seq {
 		t.Fatalf("round trip: %d %d %v", at, seq, ok)
 	}
 	for _, bad := range []string{"", "!!", "c2J4MTox", "eHh4OjE6Mg"} {
-		if _, _, ok := decodeCursor(bad); ok {
+		if _, _, ok := contactCursor.decode(bad); ok {
 			t.Errorf("cursor %q accepted", bad)
 		}
 	}

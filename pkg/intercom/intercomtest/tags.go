@@ -23,8 +23,7 @@ import (
 //     per call; the sandbox accepts up to MaxTagUsersPerCall and answers 400
 //     beyond, so a client that batches more than Intercom advises still
 //     fails loudly in tests while a client that follows it never does;
-//   - {"name", "companies": [...]}: companies are not in the sandbox yet
-//     (501).
+//   - {"name", "companies": [...]}: tag or untag companies (companies.go).
 
 // MaxTagUsersPerCall is the most users POST /tags accepts in one call.
 const MaxTagUsersPerCall = 100
@@ -56,11 +55,7 @@ func init() {
 		seed:     seedTags,
 		count:    func(s *Sandbox) int { return len(s.tags().list) },
 		records: func(s *Sandbox) []any {
-			out := make([]any, 0, len(s.tags().list))
-			for _, t := range s.tags().list {
-				out = append(out, t.view())
-			}
-			return out
+			return recordsOf(s.tags().list, func(t *tag) any { return t.view() })
 		},
 		routes: []route{
 			{method: "GET", path: "/tags", handler: listTags},
@@ -170,7 +165,7 @@ func postTags(q *request) (int, any) {
 		if in.Users != nil {
 			return q.fail(http.StatusBadRequest, CodeParameterInvalid, "invalid tag parameters: tag users or companies, not both")
 		}
-		return q.fail(http.StatusNotImplemented, CodeNotImplemented, "the sandbox does not implement tagging companies yet")
+		return tagCompanies(q, name, *in.Companies)
 	case in.ID != nil:
 		var id string
 		if err := json.Unmarshal(*in.ID, &id); err != nil {
@@ -216,9 +211,9 @@ func postTags(q *request) (int, any) {
 		by := q.meAdmin().id
 		for i, c := range targets {
 			if users[i].Untag {
-				c.removeTag(t.id)
+				c.tags.remove(t.id)
 			} else {
-				c.addTag(appliedTag{id: t.id, at: q.now, by: by})
+				c.tags.add(appliedTag{id: t.id, at: q.now, by: by})
 			}
 		}
 		return http.StatusOK, t.view()
@@ -263,10 +258,10 @@ func attachContactTag(q *request) (int, any) {
 		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
 	}
 	ap := appliedTag{id: t.id, at: q.now, by: q.meAdmin().id}
-	if old, ok := c.findTag(t.id); ok {
+	if old, ok := c.tags.find(t.id); ok {
 		ap = old
 	} else {
-		c.addTag(ap)
+		c.tags.add(ap)
 	}
 	return http.StatusOK, t.appliedView(ap)
 }
@@ -280,10 +275,10 @@ func detachContactTag(q *request) (int, any) {
 	if t == nil {
 		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
 	}
-	ap, ok := c.findTag(t.id)
+	ap, ok := c.tags.find(t.id)
 	if !ok {
 		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
 	}
-	c.removeTag(t.id)
+	c.tags.remove(t.id)
 	return http.StatusOK, t.appliedView(ap)
 }
