@@ -567,13 +567,9 @@ func runCompanyTags(ctx context.Context, j *job) (bool, error) {
 	if j.u.ID == "root" {
 		return spawnCompanyTagUnits(ctx, j)
 	}
-	names, err := j.e.store.MapGet(ctx, j.m.ID, mapTagNames, []string{j.u.Key})
+	name, err := unitTagName(ctx, j)
 	if err != nil {
 		return false, err
-	}
-	name := names[0]
-	if name == "" {
-		return false, fmt.Errorf("tag %s has no recorded name", j.u.Key)
 	}
 	err = j.e.store.PendingMembers(ctx, j.m.ID, companyTagSets, j.u.Key, PhaseCompanyTags, intercom.MaxTagCompaniesPerCall, func(ids []string) error {
 		err := retryRecord(ctx, func(int) error {

@@ -108,7 +108,7 @@ func TestConsentNotesEventsEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	const n = 600
-	h := newHarness(t, redistest.Client(t), n, 600_000, nil)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: n, RateLimitPerMinute: 600_000, Entities: consentKinds}, nil, nil)
 	h.workers(2, 8)
 	runClean(t, ctx, h)
 	calls := h.dst.Calls() // before the comparisons read the destination
@@ -185,7 +185,7 @@ func TestConsentUnderFaults(t *testing.T) {
 	wrap, lost := loseConsentAnswers(5, func(r *http.Request) bool {
 		return strings.HasSuffix(r.URL.Path, "/notes") || strings.HasSuffix(r.URL.Path, "/subscriptions") || r.URL.Path == "/events"
 	})
-	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 300, RateLimitPerMinute: 600_000, FaultRate: 0.1}, nil, wrap)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 300, RateLimitPerMinute: 600_000, FaultRate: 0.1, Entities: consentKinds}, nil, wrap)
 	h.workers(2, 8)
 	runClean(t, ctx, h)
 	h.src.SetFaultRate(0)
@@ -212,7 +212,7 @@ func TestConsentUnderFaults(t *testing.T) {
 func TestConsentUnmatchedSubscriptionType(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	h := newHarness(t, redistest.Client(t), 300, 600_000, nil)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 300, RateLimitPerMinute: 600_000, Entities: consentKinds}, nil, nil)
 	const missing = "Newsletter"
 	if !h.dst.RemoveSubscriptionType(missing) {
 		t.Fatal("no such type")
@@ -269,7 +269,7 @@ func TestConsentUnmatchedSubscriptionType(t *testing.T) {
 func TestAdminsStrictAndFallback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 300, RateLimitPerMinute: 600_000}, nil, hideTeammates(2))
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 300, RateLimitPerMinute: 600_000, Entities: consentKinds}, nil, hideTeammates(2))
 	_, dstC := h.clients()
 	dstAdmins, _, err := dstC.Admins.List(ctx)
 	if err != nil || len(dstAdmins) != intercomtest.DefaultAdmins-2 {

@@ -133,7 +133,7 @@ func TestContentEndToEnd(t *testing.T) {
 	defer cancel()
 	// 1,500 contacts: 15 collections, 150 articles, 37 internal articles,
 	// 75 news items, 150 custom object instances.
-	h := newHarness(t, redistest.Client(t), 1500, 600_000, nil)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 1500, RateLimitPerMinute: 600_000, Entities: contentKinds}, nil, nil)
 	h.workers(2, 8)
 	st := runContentClean(ctx, t, h)
 	calls := h.dst.Calls() // before the comparison reads the destination
@@ -223,7 +223,7 @@ func perRecord(writes, reads map[string]int, n int, write string, readRoutes ...
 // (help centers, newsfeeds or custom object types removed, as an operator
 // who has not set them up) and wrapped.
 func contentHarness(t *testing.T, contacts int, prepare func(dst *intercomtest.Sandbox), wrapDst func(http.Handler) http.Handler) *harness {
-	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: contacts, RateLimitPerMinute: 600_000}, nil, wrapDst)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: contacts, RateLimitPerMinute: 600_000, Entities: contentKinds}, nil, wrapDst)
 	if prepare != nil {
 		prepare(h.dst)
 	}

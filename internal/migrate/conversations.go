@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/icmigrate/icmigrate/internal/store"
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 )
@@ -178,11 +176,7 @@ func (cv *conversationMigrator) list(ctx context.Context, cursor string) ([]stri
 	if err != nil {
 		return nil, 0, "", err
 	}
-	convs, next := changedThreads(cv.j, page.Conversations, func(c *intercom.Conversation) int64 { return c.UpdatedAt }, resp.NextCursor)
-	ids := make([]string, len(convs))
-	for i, c := range convs {
-		ids[i] = c.ID
-	}
+	ids, next := changedThreads(cv.j, page.Conversations, func(c *intercom.Conversation) (string, int64) { return c.ID, c.UpdatedAt }, resp.NextCursor)
 	return ids, page.TotalCount, next, nil
 }
 
@@ -319,12 +313,12 @@ func (cv *conversationMigrator) complete(ctx context.Context, dstID string, plan
 }
 
 func (cv *conversationMigrator) migrated(srcID, dstID string, plan *ConversationPlan) {
-	j := cv.j
-	j.count("skipped_parts", int64(plan.SkippedParts))
-	j.count("author_fallback", int64(plan.AuthorFallbacks))
-	j.count("assignments_skipped", int64(plan.AssignmentsSkipped))
-	j.count("attachments_dropped", int64(plan.AttachmentsDropped))
-	j.log.Debug("conversation migrated", zap.String("source_id", srcID), zap.String("dest_id", dstID), zap.Int("parts", len(plan.Ops)))
+	cv.j.threadMigrated("conversation", srcID, dstID, len(plan.Ops), map[string]int{
+		"skipped_parts":       plan.SkippedParts,
+		"author_fallback":     plan.AuthorFallbacks,
+		"assignments_skipped": plan.AssignmentsSkipped,
+		"attachments_dropped": plan.AttachmentsDropped,
+	})
 }
 
 // tagID is the destination tag of a tag op, created by name when the tags

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/icmigrate/icmigrate/internal/htmltext"
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 )
 
@@ -180,7 +181,7 @@ func PlanConversation(c *intercom.Conversation, m *ConversationMaps) (*Conversat
 	urls, names, dropped := attachmentsOf(c.Source.Attachments)
 	p.AttachmentsDropped += dropped
 	if c.Source.Author.IsContact() {
-		text := htmlToText(c.Source.Body)
+		text := htmltext.ToText(c.Source.Body)
 		if text == "" {
 			text = strings.Join(names, ", ")
 		}
@@ -221,7 +222,7 @@ func PlanConversation(c *intercom.Conversation, m *ConversationMaps) (*Conversat
 			From: intercom.MessageFrom{Type: "admin", ID: fromNum}, To: intercom.MessageRecip{Type: role, ID: dstContact},
 			CreatedAt: c.CreatedAt, CreateConversationWithoutContactReply: true,
 		}
-		st.AuthorID, st.Body, st.Subject, st.DeliveredAs = from, htmlToText(c.Source.Body), subject, "admin_initiated"
+		st.AuthorID, st.Body, st.Subject, st.DeliveredAs = from, htmltext.ToText(c.Source.Body), subject, "admin_initiated"
 		if len(c.Source.Attachments) > 0 {
 			p.AttachmentsDropped += len(c.Source.Attachments) // POST /messages takes none
 		}
@@ -332,14 +333,8 @@ func planPart(p *ConversationPlan, part *intercom.ConversationPart, later []*int
 			return PartOp{}, false // the AI agent, bots, teams
 		}
 		op.Body, op.CreatedAt = part.Body, part.CreatedAt
-		var dropped int
-		op.AttachmentURLs, op.AttachmentNames, dropped = attachmentsOf(part.Attachments)
-		p.AttachmentsDropped += dropped
-		if strings.TrimSpace(htmlToText(op.Body)) == "" {
-			if len(op.AttachmentURLs) == 0 {
-				return PartOp{}, false
-			}
-			op.Body = "<p>" + html.EscapeString(strings.Join(op.AttachmentNames, ", ")) + "</p>"
+		if !withAttachments(&op, part.Attachments, &p.AttachmentsDropped) {
+			return PartOp{}, false
 		}
 		return op, true
 	case partAssignment:
@@ -448,29 +443,25 @@ func attachmentsOf(list []intercom.PartAttachment) (urls, names []string, droppe
 	return urls, names, dropped
 }
 
-// htmlToText turns a message body into the plain text POST /conversations
-// takes: paragraphs and line breaks become newlines, tags go, entities are
-// decoded.
-func htmlToText(s string) string {
-	r := strings.NewReplacer("</p><p>", "\n", "</p>\n<p>", "\n", "<br>", "\n", "<br/>", "\n", "<br />", "\n")
-	s = r.Replace(s)
-	var b strings.Builder
-	in := false
-	for _, ch := range s {
-		switch {
-		case ch == '<':
-			in = true
-		case ch == '>' && in:
-			in = false
-		case !in:
-			b.WriteRune(ch)
+// withAttachments sets a comment's or note's attachments (adding those
+// dropped to dropped) and, when its body holds no text, a body naming them
+// (escaped: a name is the uploader's text): false when the part has
+// neither text nor attachments, which no call can carry.
+func withAttachments(op *PartOp, list []intercom.PartAttachment, dropped *int) bool {
+	var n int
+	op.AttachmentURLs, op.AttachmentNames, n = attachmentsOf(list)
+	*dropped += n
+	if strings.TrimSpace(htmltext.ToText(op.Body)) == "" {
+		if len(op.AttachmentURLs) == 0 {
+			return false
 		}
+		op.Body = "<p>" + html.EscapeString(strings.Join(op.AttachmentNames, ", ")) + "</p>"
 	}
-	return strings.TrimSpace(html.UnescapeString(b.String()))
+	return true
 }
 
 // NormalizeBody is how bodies are compared: as text, whitespace collapsed
 // (Intercom may re-render the HTML of a message it imports).
 func NormalizeBody(s string) string {
-	return strings.Join(strings.Fields(htmlToText(s)), " ")
+	return strings.Join(strings.Fields(htmltext.ToText(s)), " ")
 }

@@ -86,7 +86,7 @@ func hide(entity string) func(http.Handler) http.Handler {
 func TestConversationsEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 500, RateLimitPerMinute: 600_000}, hide("tickets"), nil)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 500, RateLimitPerMinute: 600_000, Entities: conversationKinds}, hide("tickets"), nil)
 	h.workers(2, 8)
 	src, _ := h.clients()
 	convs, target, truncated := sourceShape(t, ctx, src)
@@ -186,7 +186,7 @@ func TestConversationsLostAnswers(t *testing.T) {
 	defer cancel()
 	shortSearchLag(t)
 	la := &loseAnswers{match: conversationWrite, n: 7, m: 23}
-	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 300, RateLimitPerMinute: 600_000}, hide("tickets"), la.wrap)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 300, RateLimitPerMinute: 600_000, Entities: conversationKinds}, hide("tickets"), la.wrap)
 	h.workers(2, 6)
 	st := runClean(t, ctx, h)
 	checkLostOnce(t, h, la, "conversations")
@@ -237,7 +237,7 @@ func TestConversationsDivergence(t *testing.T) {
 			w.WriteHeader(http.StatusBadGateway) // and the migration's answer is lost
 		})
 	}
-	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 120, RateLimitPerMinute: 600_000}, hide("tickets"), wrap)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 120, RateLimitPerMinute: 600_000, Entities: conversationKinds}, hide("tickets"), wrap)
 	h.workers(2, 4)
 	st := h.run(ctx)
 	if st.Migration.State != store.StateDone {

@@ -196,23 +196,24 @@ func threadsSearchFilter(d *store.DeltaRun) intercom.Filter {
 	return intercom.Filter{Field: "updated_at", Operator: ">", Value: d.Since.Add(-searchDayMargin).Unix()}
 }
 
-// changedThreads keeps, in a delta, the threads of a page updated since its
-// time; next is the page's cursor, "" after the last page (an empty page
-// ends the walk, filtered or not).
-func changedThreads[T any](j *job, page []T, updatedAt func(T) int64, cursor string) (kept []T, next string) {
+// changedThreads lists the ids (of says a thread's id and update time) of
+// the threads of a page to migrate: all of them, or in a delta those updated
+// since its time; next is the page's cursor, "" after the last page (an
+// empty page ends the walk, filtered or not).
+func changedThreads[T any](j *job, page []T, of func(T) (id string, updatedAt int64), cursor string) (ids []string, next string) {
 	if len(page) > 0 {
 		next = cursor
 	}
-	if j.delta() == nil {
-		return page, next
-	}
+	ids = make([]string, 0, len(page))
 	for _, t := range page {
-		if j.changedSince(updatedAt(t)) {
-			kept = append(kept, t)
+		if id, at := of(t); j.changedSince(at) {
+			ids = append(ids, id)
 		}
 	}
-	j.count("unchanged_read", int64(len(page)-len(kept)))
-	return kept, next
+	if j.delta() != nil {
+		j.count("unchanged_read", int64(len(page)-len(ids)))
+	}
+	return ids, next
 }
 
 // conversationHas reports whether a destination conversation carries an

@@ -19,7 +19,6 @@ import (
 	"github.com/icmigrate/icmigrate/internal/secret"
 	"github.com/icmigrate/icmigrate/internal/store"
 	"github.com/icmigrate/icmigrate/internal/throttle"
-	"github.com/icmigrate/icmigrate/internal/verify"
 	"github.com/icmigrate/icmigrate/pkg/intercom/intercomtest"
 )
 
@@ -249,14 +248,7 @@ func TestRateLimitNeverArchives(t *testing.T) {
 	}
 
 	h.dst.SetRateLimit(600_000) // the comparison below reads without a limiter
-	src, dst := h.clients()
-	results, err := verify.All(ctx, verify.Options{Source: src, Dest: dst, Store: h.e.Store(), Migration: h.id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !verify.Equal(results) {
-		t.Fatalf("not equal: %+v", results)
-	}
+	requireEqual(ctx, t, h, "")
 	if got := h.dst.Count("contacts"); got != 40 {
 		t.Fatalf("destination holds %d contacts, want 40", got)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/icmigrate/icmigrate/internal/store"
-	"github.com/icmigrate/icmigrate/internal/verify"
 	"github.com/icmigrate/icmigrate/pkg/intercom/intercomtest"
 )
 
@@ -113,14 +112,7 @@ func TestRedisRestart(t *testing.T) {
 		}
 		break
 	}
-	src, dst := h.clients()
-	results, err := verify.All(ctx, verify.Options{Source: src, Dest: dst, Store: h.e.Store(), Migration: h.id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !verify.Equal(results) {
-		t.Fatalf("not equal after a Redis restart: %+v", results)
-	}
+	requireEqual(ctx, t, h, "after a Redis restart")
 	if got := h.dst.Count("contacts"); got != 2500 {
 		t.Fatalf("destination has %d contacts", got)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/icmigrate/icmigrate/internal/migrate"
 	"github.com/icmigrate/icmigrate/internal/redisconn/redistest"
 	"github.com/icmigrate/icmigrate/internal/store"
-	"github.com/icmigrate/icmigrate/internal/verify"
 )
 
 // strictDest refuses, while strict, to create contacts whose email ends in
@@ -141,12 +140,5 @@ func TestRequeue(t *testing.T) {
 	if got := h.dst.Calls()["POST /contacts"] - before; got != len(fs) {
 		t.Errorf("requeue created %d contacts, want exactly the %d that failed", got, len(fs))
 	}
-	srcC, dstC := h.clients()
-	results, err := verify.All(ctx, verify.Options{Source: srcC, Dest: dstC, Store: h.e.Store(), Migration: h.id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !verify.Equal(results) {
-		t.Fatalf("not equal after requeue: %+v", results)
-	}
+	requireEqual(ctx, t, h, "after requeue")
 }

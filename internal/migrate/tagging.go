@@ -17,13 +17,9 @@ func runContactTags(ctx context.Context, j *job) (bool, error) {
 	if j.u.ID == "root" {
 		return spawnTagUnits(ctx, j)
 	}
-	names, err := j.e.store.MapGet(ctx, j.m.ID, mapTagNames, []string{j.u.Key})
+	name, err := unitTagName(ctx, j)
 	if err != nil {
 		return false, err
-	}
-	name := names[0]
-	if name == "" {
-		return false, fmt.Errorf("tag %s has no recorded name", j.u.Key)
 	}
 	err = j.e.store.TagMembers(ctx, j.m.ID, j.u.Key, intercom.MaxTagUsersPerCall, func(ids []string) error {
 		_, _, err := j.dst.Tags.TagContacts(ctx, name, ids)
@@ -39,6 +35,19 @@ func runContactTags(ctx context.Context, j *job) (bool, error) {
 		return j.e.store.TagDone(ctx, j.m.ID, j.u.Key, ids)
 	})
 	return false, err
+}
+
+// unitTagName is the name of the tag a tag unit applies (its key is the
+// source tag's id).
+func unitTagName(ctx context.Context, j *job) (string, error) {
+	names, err := j.e.store.MapGet(ctx, j.m.ID, mapTagNames, []string{j.u.Key})
+	if err != nil {
+		return "", err
+	}
+	if names[0] == "" {
+		return "", fmt.Errorf("tag %s has no recorded name", j.u.Key)
+	}
+	return names[0], nil
 }
 
 func spawnTagUnits(ctx context.Context, j *job) (bool, error) {

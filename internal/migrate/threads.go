@@ -7,6 +7,8 @@ import (
 	"iter"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/icmigrate/icmigrate/internal/store"
 	"github.com/icmigrate/icmigrate/pkg/intercom"
 )
@@ -268,6 +270,16 @@ func finishThread[R, P any](ctx context.Context, j *job, tp threadPhase, k threa
 	}
 	k.migrated(srcID, dstID, plan)
 	return j.e.store.MapRecord(ctx, j.m.ID, tp.phase, store.Mapped{SrcID: srcID, DstID: dstID})
+}
+
+// threadMigrated counts what a thread's plan left out (each figure under
+// its count name, zeros included) and logs the complete thread; what names
+// its kind.
+func (j *job) threadMigrated(what, srcID, dstID string, parts int, leftOut map[string]int) {
+	for field, n := range leftOut {
+		j.count(field, int64(n))
+	}
+	j.log.Debug(what+" migrated", zap.String("source_id", srcID), zap.String("dest_id", dstID), zap.Int("parts", parts))
 }
 
 // searchCopies lists the destination threads of a contact that a search

@@ -57,7 +57,7 @@ func rerunWritesNothing(t *testing.T, ctx context.Context, h *harness) {
 		t.Fatalf("rerun: run %d state %s %s", st.Migration.Run, st.Migration.State, st.Migration.Error)
 	}
 	if after := writes(h.dst.Calls()); after != before {
-		t.Errorf("rerun wrote %d times to the destination, want 0", after-before)
+		t.Errorf("rerun wrote %d times to the destination, want 0 (%v)", after-before, h.dst.Calls())
 	}
 }
 
@@ -78,9 +78,15 @@ func checkLostOnce(t *testing.T, h *harness, la *loseAnswers, entity string) {
 // place of its answer: the call happened and the client cannot know it. It
 // reports whether the answer was lost.
 func serveLosingAnswer(next http.Handler, w http.ResponseWriter, r *http.Request) bool {
+	return serveLosingAnswerIf(next, w, r, func() bool { return true })
+}
+
+// serveLosingAnswerIf is serveLosingAnswer for the successful calls that
+// lose says to lose (asked once per successful call).
+func serveLosingAnswerIf(next http.Handler, w http.ResponseWriter, r *http.Request, lose func() bool) bool {
 	rec := httptest.NewRecorder()
 	next.ServeHTTP(rec, r)
-	if rec.Code == http.StatusOK {
+	if rec.Code == http.StatusOK && lose() {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
 		w.Write([]byte("<html>502 Bad Gateway</html>"))

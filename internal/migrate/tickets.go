@@ -3,12 +3,8 @@ package migrate
 import (
 	"context"
 	"fmt"
-	"html"
 	"slices"
 	"strconv"
-	"strings"
-
-	"go.uber.org/zap"
 
 	"github.com/icmigrate/icmigrate/internal/store"
 	"github.com/icmigrate/icmigrate/pkg/intercom"
@@ -200,14 +196,8 @@ func planTicketPart(p *TicketPlan, part *intercom.TicketPart, m *TicketMaps) (Pa
 	default:
 		return PartOp{}, false
 	}
-	var dropped int
-	op.AttachmentURLs, op.AttachmentNames, dropped = attachmentsOf(part.Attachments)
-	p.AttachmentsDropped += dropped
-	if strings.TrimSpace(htmlToText(op.Body)) == "" {
-		if len(op.AttachmentURLs) == 0 {
-			return PartOp{}, false
-		}
-		op.Body = "<p>" + html.EscapeString(strings.Join(op.AttachmentNames, ", ")) + "</p>"
+	if !withAttachments(&op, part.Attachments, &p.AttachmentsDropped) {
+		return PartOp{}, false
 	}
 	return op, true
 }
@@ -242,11 +232,7 @@ func (tm *ticketMigrator) list(ctx context.Context, cursor string) ([]string, in
 	if err != nil {
 		return nil, 0, "", err
 	}
-	tickets, next := changedThreads(tm.j, page.Tickets, func(t *intercom.Ticket) int64 { return t.UpdatedAt }, resp.NextCursor)
-	ids := make([]string, len(tickets))
-	for i, t := range tickets {
-		ids[i] = t.ID
-	}
+	ids, next := changedThreads(tm.j, page.Tickets, func(t *intercom.Ticket) (string, int64) { return t.ID, t.UpdatedAt }, resp.NextCursor)
 	return ids, page.TotalCount, next, nil
 }
 
@@ -328,12 +314,12 @@ func (tm *ticketMigrator) complete(ctx context.Context, dstID string, plan *Tick
 }
 
 func (tm *ticketMigrator) migrated(srcID, dstID string, plan *TicketPlan) {
-	j := tm.j
-	j.count("skipped_parts", int64(plan.SkippedParts))
-	j.count("skipped_attributes", int64(plan.SkippedAttributes))
-	j.count("author_fallback", int64(plan.AuthorFallbacks))
-	j.count("attachments_dropped", int64(plan.AttachmentsDropped))
-	j.log.Debug("ticket migrated", zap.String("source_id", srcID), zap.String("dest_id", dstID), zap.Int("parts", len(plan.Ops)))
+	tm.j.threadMigrated("ticket", srcID, dstID, len(plan.Ops), map[string]int{
+		"skipped_parts":       plan.SkippedParts,
+		"skipped_attributes":  plan.SkippedAttributes,
+		"author_fallback":     plan.AuthorFallbacks,
+		"attachments_dropped": plan.AttachmentsDropped,
+	})
 }
 
 // MatchTicketParts is MatchParts for tickets: the destination's comments

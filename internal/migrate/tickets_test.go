@@ -36,7 +36,7 @@ func checkTickets(t *testing.T, ctx context.Context, h *harness, want int) {
 func TestTicketsEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 1600, RateLimitPerMinute: 600_000}, hide("conversations"), nil)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 1600, RateLimitPerMinute: 600_000, Entities: ticketKinds}, hide("conversations"), nil)
 	h.workers(2, 8)
 	src, _ := h.clients()
 	var tickets, replies int
@@ -86,7 +86,7 @@ func TestTicketsLostAnswers(t *testing.T) {
 	la := &loseAnswers{match: func(r *http.Request) bool {
 		return r.Method != http.MethodGet && strings.HasPrefix(r.URL.Path, "/tickets") && !strings.HasSuffix(r.URL.Path, "/search")
 	}, n: 5, m: 17}
-	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 800, RateLimitPerMinute: 600_000}, hide("conversations"), la.wrap)
+	h := newHarnessWith(t, redistest.Client(t), intercomtest.Options{Contacts: 800, RateLimitPerMinute: 600_000, Entities: ticketKinds}, hide("conversations"), la.wrap)
 	h.workers(2, 6)
 	st := runClean(t, ctx, h)
 	checkLostOnce(t, h, la, "tickets")

@@ -19,6 +19,7 @@ func (s *Store) MapRecordTagged(ctx context.Context, id, entity, sets string, re
 		p.HSet(ctx, key(id, "map", entity), rec.SrcID, rec.DstID)
 		p.HSet(ctx, key(id, "rmap", entity), rec.DstID, rec.SrcID)
 		p.HDel(ctx, key(id, "failures", entity), rec.SrcID)
+		p.HDel(ctx, key(id, "intent", entity), rec.SrcID)
 		if rec.Sig != "" {
 			p.HSet(ctx, key(id, "sig", entity), rec.SrcID, rec.Sig)
 		}
@@ -38,6 +39,26 @@ func MemberField(setKey, member string) string { return setKey + ":" + member }
 // map doneEntity does not record as done (field MemberField(setKey,
 // member)), batch at a time, one page of the set in memory.
 func (s *Store) PendingMembers(ctx context.Context, id, sets, setKey, doneEntity string, batch int, fn func(members []string) error) error {
+	return s.scanPending(ctx, key(id, sets, setKey), batch, func(members []string) ([]bool, error) {
+		fields := make([]string, len(members))
+		for i, m := range members {
+			fields[i] = MemberField(setKey, m)
+		}
+		done, err := s.MapGet(ctx, id, doneEntity, fields)
+		if err != nil {
+			return nil, err
+		}
+		pending := make([]bool, len(members))
+		for i := range members {
+			pending[i] = done[i] == ""
+		}
+		return pending, nil
+	}, fn)
+}
+
+// scanPending streams the members of the set k that pending says are still
+// to do, batch at a time, one page of the set (SSCAN) in memory.
+func (s *Store) scanPending(ctx context.Context, k string, batch int, pending func(members []string) ([]bool, error), fn func(members []string) error) error {
 	var cursor uint64
 	var buf []string
 	flush := func(final bool) error {
@@ -51,21 +72,17 @@ func (s *Store) PendingMembers(ctx context.Context, id, sets, setKey, doneEntity
 		return nil
 	}
 	for {
-		members, next, err := s.rdb.SScan(ctx, key(id, sets, setKey), cursor, "", int64(batch)).Result()
+		members, next, err := s.rdb.SScan(ctx, k, cursor, "", int64(batch)).Result()
 		if err != nil {
 			return err
 		}
 		if len(members) > 0 {
-			fields := make([]string, len(members))
-			for i, m := range members {
-				fields[i] = MemberField(setKey, m)
-			}
-			done, err := s.MapGet(ctx, id, doneEntity, fields)
+			todo, err := pending(members)
 			if err != nil {
 				return err
 			}
 			for i, m := range members {
-				if done[i] == "" {
+				if todo[i] {
 					buf = append(buf, m)
 				}
 			}

@@ -243,22 +243,10 @@ type Mapped struct {
 
 // MapRecord records a migrated record and its tag memberships atomically
 // (MULTI), so that a crash never leaves a mapped contact without its tags,
-// and clears an earlier failure of the record.
+// and clears an earlier failure of the record and its intent (Intents).
+// The tag memberships go to the contacts' sets (TagMembers).
 func (s *Store) MapRecord(ctx context.Context, id, entity string, rec Mapped) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key(id, "map", entity), rec.SrcID, rec.DstID)
-		p.HSet(ctx, key(id, "rmap", entity), rec.DstID, rec.SrcID)
-		p.HDel(ctx, key(id, "failures", entity), rec.SrcID)
-		p.HDel(ctx, key(id, "intent", entity), rec.SrcID)
-		if rec.Sig != "" {
-			p.HSet(ctx, key(id, "sig", entity), rec.SrcID, rec.Sig)
-		}
-		for _, tag := range rec.SrcTagIDs {
-			p.SAdd(ctx, key(id, "tagged", tag), rec.DstID)
-		}
-		return nil
-	})
-	return err
+	return s.MapRecordTagged(ctx, id, entity, "tagged", rec)
 }
 
 // Claimed reports which destination ids are the copy of some source record
@@ -308,42 +296,16 @@ func (s *Store) Intents(ctx context.Context, id, entity string, srcIDs []string,
 // TagMembers streams the destination contact ids to be given a source tag,
 // batch ids at a time, leaving out those already tagged.
 func (s *Store) TagMembers(ctx context.Context, id, srcTagID string, batch int, fn func(dstIDs []string) error) error {
-	var cursor uint64
-	var buf []string
-	flush := func(final bool) error {
-		for len(buf) >= batch || final && len(buf) > 0 {
-			n := min(batch, len(buf))
-			if err := fn(buf[:n]); err != nil {
-				return err
-			}
-			buf = buf[n:]
-		}
-		return nil
-	}
-	for {
-		members, next, err := s.rdb.SScan(ctx, key(id, "tagged", srcTagID), cursor, "", int64(batch)).Result()
+	return s.scanPending(ctx, key(id, "tagged", srcTagID), batch, func(members []string) ([]bool, error) {
+		done, err := s.rdb.SMIsMember(ctx, key(id, "tagdone", srcTagID), toAny(members)...).Result()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if len(members) > 0 {
-			done, err := s.rdb.SMIsMember(ctx, key(id, "tagdone", srcTagID), toAny(members)...).Result()
-			if err != nil {
-				return err
-			}
-			for i, m := range members {
-				if !done[i] {
-					buf = append(buf, m)
-				}
-			}
+		for i := range done {
+			done[i] = !done[i]
 		}
-		if err := flush(false); err != nil {
-			return err
-		}
-		if next == 0 {
-			return flush(true)
-		}
-		cursor = next
-	}
+		return done, nil
+	}, fn)
 }
 
 // TagDone records destination contacts that carry a source tag now.

@@ -17,6 +17,18 @@ import (
 // newsfeeds, subscription types, which the API cannot create; what the
 // destination alone holds is not a migration's doing).
 func matchedByName(o Options, entity string, names func(*intercom.Client) (map[string]string, error)) (Result, error) {
+	r, err := comparedByName(o, entity, names)
+	if err != nil {
+		return r, err
+	}
+	r.Extra, r.Informational = 0, true
+	return r, nil
+}
+
+// comparedByName compares the named things (names maps each name to its
+// definition) of the two sides with byName; an error names the side and the
+// entity (its underscores as spaces).
+func comparedByName(o Options, entity string, names func(*intercom.Client) (map[string]string, error)) (Result, error) {
 	what := strings.ReplaceAll(entity, "_", " ")
 	s, err := names(o.Source)
 	if err != nil {
@@ -26,9 +38,25 @@ func matchedByName(o Options, entity string, names func(*intercom.Client) (map[s
 	if err != nil {
 		return Result{}, fmt.Errorf("destination %s: %w", what, err)
 	}
-	r := byName(entity, s, d)
-	r.Extra, r.Informational = 0, true
-	return r, nil
+	return byName(entity, s, d), nil
+}
+
+// customAttributes names a model's live custom attributes, each defined by
+// its data type and list options.
+func customAttributes(ctx context.Context, model string) func(*intercom.Client) (map[string]string, error) {
+	return func(c *intercom.Client) (map[string]string, error) {
+		as, _, err := c.DataAttributes.List(ctx, &intercom.DataAttributeListOptions{Model: model})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]string{}
+		for _, a := range as {
+			if a.Custom && !a.Archived {
+				out[a.Name] = a.DataType + "|" + strings.Join(a.Options, ",")
+			}
+		}
+		return out, nil
+	}
 }
 
 // destContactIDs returns the destination ids of source contacts ("" for a

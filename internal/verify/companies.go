@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,28 +34,7 @@ var walkOptions = &intercom.WalkOptions{MaxPasses: 10, WaitForScroll: 3 * interc
 
 // CompanyAttributes compares custom company attributes by name and type.
 func CompanyAttributes(ctx context.Context, o Options) (Result, error) {
-	def := func(c *intercom.Client) (map[string]string, error) {
-		as, _, err := c.DataAttributes.List(ctx, &intercom.DataAttributeListOptions{Model: intercom.ModelCompany})
-		if err != nil {
-			return nil, err
-		}
-		out := map[string]string{}
-		for _, a := range as {
-			if a.Custom && !a.Archived {
-				out[a.Name] = a.DataType + "|" + strings.Join(a.Options, ",")
-			}
-		}
-		return out, nil
-	}
-	s, err := def(o.Source)
-	if err != nil {
-		return Result{}, fmt.Errorf("source company attributes: %w", err)
-	}
-	d, err := def(o.Dest)
-	if err != nil {
-		return Result{}, fmt.Errorf("destination company attributes: %w", err)
-	}
-	return byName("company_attributes", s, d), nil
+	return comparedByName(o, "company_attributes", customAttributes(ctx, intercom.ModelCompany))
 }
 
 // projectCompany is the part of a company a migration carries, normalised.
@@ -72,13 +49,7 @@ func projectCompany(c *intercom.Company, tagNames map[string]string) projection 
 		"remote_created_at": ts(c.RemoteCreatedAt),
 		"user_count":        strconv.FormatInt(c.UserCount, 10),
 	}
-	for k, v := range c.CustomAttributes {
-		if v == nil {
-			continue
-		}
-		b, _ := json.Marshal(v)
-		p["custom_attributes."+k] = string(b)
-	}
+	p.addCustomAttributes(c.CustomAttributes)
 	var names []string
 	if c.Tags != nil {
 		for _, t := range c.Tags.Tags {
@@ -86,11 +57,10 @@ func projectCompany(c *intercom.Company, tagNames map[string]string) projection 
 			if name == "" {
 				name = tagNames[t.ID]
 			}
-			names = append(names, strings.ToLower(name))
+			names = append(names, name)
 		}
 	}
-	sort.Strings(names)
-	p["tags"] = strings.Join(names, ",")
+	p.setTags(names)
 	return p
 }
 
@@ -98,13 +68,9 @@ func projectCompany(c *intercom.Company, tagNames map[string]string) projection 
 // company_id.
 func Companies(ctx context.Context, o Options) (Result, error) {
 	r := Result{Entity: "companies"}
-	srcTags, err := tagNames(ctx, o.Source)
+	srcTags, dstTags, err := bothTagNames(ctx, o)
 	if err != nil {
-		return r, fmt.Errorf("source tags: %w", err)
-	}
-	dstTags, err := tagNames(ctx, o.Dest)
-	if err != nil {
-		return r, fmt.Errorf("destination tags: %w", err)
+		return r, err
 	}
 	rdb := o.Store.Redis()
 	stamp := time.Now().UnixNano()

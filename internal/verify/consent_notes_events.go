@@ -200,7 +200,7 @@ func Events(ctx context.Context, o Options) (Result, error) {
 		slices.Sort(out)
 		return out, nil
 	}
-	err := pages(o.Source.Contacts.All(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage}), func(cs []*intercom.Contact) error {
+	err := batches(o.Source.Contacts.All(ctx, allContacts), func(cs []*intercom.Contact) error {
 		dstIDs, err := destContactIDs(ctx, o, cs)
 		if err != nil {
 			return err
@@ -255,7 +255,7 @@ func perContact(ctx context.Context, o Options, entity string, src, dst projecto
 	tmp := fmt.Sprintf("icm:verify:%s:%s:%d", o.Migration, entity, time.Now().UnixNano())
 	defer rdb.Del(context.WithoutCancel(ctx), tmp)
 
-	if err := pages(o.Dest.Contacts.All(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage}), func(cs []*intercom.Contact) error {
+	if err := batches(o.Dest.Contacts.All(ctx, allContacts), func(cs []*intercom.Contact) error {
 		recs, err := project(ctx, dst, cs)
 		if err != nil {
 			return err
@@ -277,7 +277,7 @@ func perContact(ctx context.Context, o Options, entity string, src, dst projecto
 	}
 	rdb.Expire(ctx, tmp, 24*time.Hour)
 
-	if err := pages(o.Source.Contacts.All(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage}), func(cs []*intercom.Contact) error {
+	if err := batches(o.Source.Contacts.All(ctx, allContacts), func(cs []*intercom.Contact) error {
 		recs, err := project(ctx, src, cs)
 		if err != nil {
 			return err

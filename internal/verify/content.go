@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"slices"
@@ -143,14 +142,20 @@ type streamed[T any] struct {
 	// key is a source record's key in the id map, and a destination
 	// record's as the map holds it.
 	key     func(T) string
-	srcProj func(T) projection
-	dstProj func(T) projection
+	srcProj func(context.Context, T) (projection, error)
+	dstProj func(context.Context, T) (projection, error)
 	// fetch reads a destination record again, to name differing fields.
 	fetch func(ctx context.Context, key string) (T, *intercom.Response, error)
 }
 
-// compareStreamed compares like Contacts: destination fingerprints in a
-// temporary Redis hash, then the source streamed against it.
+// pure is a projection that reads nothing more, so cannot fail.
+func pure[T any](f func(T) projection) func(context.Context, T) (projection, error) {
+	return func(_ context.Context, x T) (projection, error) { return f(x), nil }
+}
+
+// compareStreamed compares one entity's records: destination fingerprints
+// in a temporary Redis hash, then the source streamed against it, a page at
+// a time; what no source record claims is extra.
 func compareStreamed[T any](ctx context.Context, o Options, c streamed[T]) (Result, error) {
 	r := Result{Entity: c.entity}
 	rdb := o.Store.Redis()
@@ -159,7 +164,11 @@ func compareStreamed[T any](ctx context.Context, o Options, c streamed[T]) (Resu
 	if err := batches(c.dst, func(xs []T) error {
 		fps := make(map[string]any, len(xs))
 		for _, x := range xs {
-			fps[c.key(x)] = c.dstProj(x).fingerprint()
+			p, err := c.dstProj(ctx, x)
+			if err != nil {
+				return err
+			}
+			fps[c.key(x)] = p.fingerprint()
 		}
 		r.Destination += int64(len(xs))
 		return rdb.HSet(ctx, tmp, fps).Err()
@@ -196,7 +205,10 @@ func compareStreamed[T any](ctx context.Context, o Options, c streamed[T]) (Resu
 				continue
 			}
 			claimed = append(claimed, dstKeys[i])
-			want := c.srcProj(x)
+			want, err := c.srcProj(ctx, x)
+			if err != nil {
+				return err
+			}
 			if want.fingerprint() == fps[i] {
 				r.Matched++
 				continue
@@ -207,7 +219,11 @@ func compareStreamed[T any](ctx context.Context, o Options, c streamed[T]) (Resu
 				if err != nil {
 					return err
 				}
-				r.Diffs = append(r.Diffs, Diff{SourceID: keys[i], DestID: dstKeys[i], Fields: diffFields(want, c.dstProj(got))})
+				have, err := c.dstProj(ctx, got)
+				if err != nil {
+					return err
+				}
+				r.Diffs = append(r.Diffs, Diff{SourceID: keys[i], DestID: dstKeys[i], Fields: diffFields(want, have)})
 			}
 		}
 		return nil
@@ -277,12 +293,12 @@ func Collections(ctx context.Context, o Options) (Result, error) {
 		src: o.Source.HelpCenter.AllCollections(ctx, contentPages),
 		dst: o.Dest.HelpCenter.AllCollections(ctx, contentPages),
 		key: func(c *intercom.Collection) string { return c.ID },
-		srcProj: func(c *intercom.Collection) projection {
+		srcProj: pure(func(c *intercom.Collection) projection {
 			return proj(c, col(c.ParentID), hc(strconv.FormatInt(c.HelpCenterID, 10)))
-		},
-		dstProj: func(c *intercom.Collection) projection {
+		}),
+		dstProj: pure(func(c *intercom.Collection) projection {
 			return proj(c, c.ParentID, strconv.FormatInt(c.HelpCenterID, 10))
-		},
+		}),
 		fetch: o.Dest.HelpCenter.GetCollection,
 	})
 }
@@ -339,8 +355,8 @@ func Articles(ctx context.Context, o Options) (Result, error) {
 		src:     o.Source.Articles.All(ctx, contentPages),
 		dst:     o.Dest.Articles.All(ctx, contentPages),
 		key:     func(a *intercom.Article) string { return a.ID },
-		srcProj: func(a *intercom.Article) projection { return proj(a, srcPeople, col(parentOf(a))) },
-		dstProj: func(a *intercom.Article) projection { return proj(a, dstPeople, parentOf(a)) },
+		srcProj: pure(func(a *intercom.Article) projection { return proj(a, srcPeople, col(parentOf(a))) }),
+		dstProj: pure(func(a *intercom.Article) projection { return proj(a, dstPeople, parentOf(a)) }),
 		fetch:   o.Dest.Articles.Get,
 	})
 }
@@ -359,8 +375,8 @@ func InternalArticles(ctx context.Context, o Options) (Result, error) {
 		src:     o.Source.InternalArticles.All(ctx, contentPages),
 		dst:     o.Dest.InternalArticles.All(ctx, contentPages),
 		key:     func(a *intercom.InternalArticle) string { return a.ID },
-		srcProj: func(a *intercom.InternalArticle) projection { return proj(a, srcPeople) },
-		dstProj: func(a *intercom.InternalArticle) projection { return proj(a, dstPeople) },
+		srcProj: pure(func(a *intercom.InternalArticle) projection { return proj(a, srcPeople) }),
+		dstProj: pure(func(a *intercom.InternalArticle) projection { return proj(a, dstPeople) }),
 		fetch:   o.Dest.InternalArticles.Get,
 	})
 }
@@ -406,10 +422,10 @@ func NewsItems(ctx context.Context, o Options) (Result, error) {
 		src:     o.Source.News.AllItems(ctx, contentPages),
 		dst:     o.Dest.News.AllItems(ctx, contentPages),
 		key:     func(it *intercom.NewsItem) string { return it.ID },
-		srcProj: func(it *intercom.NewsItem) projection { return proj(it, srcPeople, feed) },
-		dstProj: func(it *intercom.NewsItem) projection {
+		srcProj: pure(func(it *intercom.NewsItem) projection { return proj(it, srcPeople, feed) }),
+		dstProj: pure(func(it *intercom.NewsItem) projection {
 			return proj(it, dstPeople, func(id string) string { return id })
-		},
+		}),
 		fetch: o.Dest.News.GetItem,
 	})
 }
@@ -442,7 +458,7 @@ func CustomObjects(ctx context.Context, o Options) (Result, error) {
 		r, err := compareStreamed(ctx, o, streamed[*intercom.CustomObjectInstance]{
 			entity: "custom_objects", mapName: migrate.PhaseCustomObjects,
 			src: src, dst: dst, key: key,
-			srcProj: customObjectProjection, dstProj: customObjectProjection,
+			srcProj: pure(customObjectProjection), dstProj: pure(customObjectProjection),
 			fetch: func(ctx context.Context, k string) (*intercom.CustomObjectInstance, *intercom.Response, error) {
 				return o.Dest.CustomObjectInstances.Get(ctx, typ, strings.TrimPrefix(k, typ+"/"))
 			},
@@ -459,12 +475,6 @@ func CustomObjects(ctx context.Context, o Options) (Result, error) {
 
 func customObjectProjection(o *intercom.CustomObjectInstance) projection {
 	p := projection{"external_id": o.ExternalID, "external_created_at": ts(o.ExternalCreatedAt), "external_updated_at": ts(o.ExternalUpdatedAt)}
-	for k, v := range o.CustomAttributes {
-		if v == nil {
-			continue
-		}
-		b, _ := json.Marshal(v)
-		p["custom_attributes."+k] = string(b)
-	}
+	p.addCustomAttributes(o.CustomAttributes)
 	return p
 }

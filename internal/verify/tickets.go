@@ -21,7 +21,7 @@ func init() {
 // TicketTypes compares ticket types by name: category, and every attribute
 // with its data type and list items.
 func TicketTypes(ctx context.Context, o Options) (Result, error) {
-	def := func(c *intercom.Client) (map[string]string, error) {
+	return comparedByName(o, "ticket_types", func(c *intercom.Client) (map[string]string, error) {
 		types, _, err := c.TicketTypes.List(ctx)
 		if err != nil {
 			return nil, err
@@ -41,16 +41,7 @@ func TicketTypes(ctx context.Context, o Options) (Result, error) {
 			out[strings.ToLower(t.Name)] = fmt.Sprintf("%s|%t|%s", t.Category, t.Archived, strings.Join(attrs, ";"))
 		}
 		return out, nil
-	}
-	s, err := def(o.Source)
-	if err != nil {
-		return Result{}, fmt.Errorf("source ticket types: %w", err)
-	}
-	d, err := def(o.Dest)
-	if err != nil {
-		return Result{}, fmt.Errorf("destination ticket types: %w", err)
-	}
-	return byName("ticket_types", s, d), nil
+	})
 }
 
 // TicketStates reports how the source's ticket states match the

@@ -17,13 +17,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"maps"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -156,73 +154,51 @@ func byName(entity string, src, dst map[string]string) Result {
 }
 
 // Admins reports how many source teammates have a teammate of the same email
-// in the destination (informational: the API cannot create teammates).
+// in the destination (informational: the API cannot create teammates;
+// teammates of the destination alone are not a migration's doing).
 func Admins(ctx context.Context, o Options) (Result, error) {
-	src, _, err := o.Source.Admins.List(ctx)
-	if err != nil {
-		return Result{}, fmt.Errorf("source admins: %w", err)
-	}
-	dst, _, err := o.Dest.Admins.List(ctx)
-	if err != nil {
-		return Result{}, fmt.Errorf("destination admins: %w", err)
-	}
-	s, d := map[string]string{}, map[string]string{}
-	for _, a := range src {
-		s[strings.ToLower(a.Email)] = ""
-	}
-	for _, a := range dst {
-		d[strings.ToLower(a.Email)] = ""
-	}
-	r := byName("admins", s, d)
-	r.Extra = 0 // teammates of the destination alone are not a migration's doing
-	r.Informational = true
-	return r, nil
-}
-
-// DataAttributes compares custom contact attributes by name and type.
-func DataAttributes(ctx context.Context, o Options) (Result, error) {
-	def := func(c *intercom.Client) (map[string]string, error) {
-		as, _, err := c.DataAttributes.List(ctx, &intercom.DataAttributeListOptions{Model: intercom.ModelContact})
+	return matchedByName(o, "admins", func(c *intercom.Client) (map[string]string, error) {
+		as, _, err := c.Admins.List(ctx)
 		if err != nil {
 			return nil, err
 		}
 		out := map[string]string{}
 		for _, a := range as {
-			if a.Custom && !a.Archived {
-				out[a.Name] = a.DataType + "|" + strings.Join(a.Options, ",")
-			}
+			out[strings.ToLower(a.Email)] = ""
 		}
 		return out, nil
-	}
-	s, err := def(o.Source)
-	if err != nil {
-		return Result{}, fmt.Errorf("source data attributes: %w", err)
-	}
-	d, err := def(o.Dest)
-	if err != nil {
-		return Result{}, fmt.Errorf("destination data attributes: %w", err)
-	}
-	return byName("data_attributes", s, d), nil
+	})
+}
+
+// DataAttributes compares custom contact attributes by name and type.
+func DataAttributes(ctx context.Context, o Options) (Result, error) {
+	return comparedByName(o, "data_attributes", customAttributes(ctx, intercom.ModelContact))
 }
 
 // Tags compares tags by name (case-insensitive, as Intercom does).
 func Tags(ctx context.Context, o Options) (Result, error) {
-	s, err := tagNames(ctx, o.Source)
-	if err != nil {
-		return Result{}, fmt.Errorf("source tags: %w", err)
-	}
-	d, err := tagNames(ctx, o.Dest)
-	if err != nil {
-		return Result{}, fmt.Errorf("destination tags: %w", err)
-	}
-	lower := func(m map[string]string) map[string]string {
+	return comparedByName(o, "tags", func(c *intercom.Client) (map[string]string, error) {
+		m, err := tagNames(ctx, c)
+		if err != nil {
+			return nil, err
+		}
 		out := map[string]string{}
 		for _, name := range m {
 			out[strings.ToLower(name)] = ""
 		}
-		return out
+		return out, nil
+	})
+}
+
+// bothTagNames maps the tag ids of each side to names.
+func bothTagNames(ctx context.Context, o Options) (src, dst map[string]string, err error) {
+	if src, err = tagNames(ctx, o.Source); err != nil {
+		return nil, nil, fmt.Errorf("source tags: %w", err)
 	}
-	return byName("tags", lower(s), lower(d)), nil
+	if dst, err = tagNames(ctx, o.Dest); err != nil {
+		return nil, nil, fmt.Errorf("destination tags: %w", err)
+	}
+	return src, dst, nil
 }
 
 // tagNames maps tag ids to names.
@@ -265,13 +241,7 @@ func (s side) project(ctx context.Context, c *intercom.Contact) (projection, err
 	if c.Avatar != nil {
 		p["avatar"] = c.Avatar.ImageURL
 	}
-	for k, v := range c.CustomAttributes {
-		if v == nil {
-			continue
-		}
-		b, _ := json.Marshal(v)
-		p["custom_attributes."+k] = string(b)
-	}
+	p.addCustomAttributes(c.CustomAttributes)
 	var names []string
 	if c.Tags != nil && !c.Tags.HasMore {
 		for _, t := range c.Tags.Data {
@@ -286,12 +256,28 @@ func (s side) project(ctx context.Context, c *intercom.Contact) (projection, err
 			names = append(names, t.Name)
 		}
 	}
+	p.setTags(names)
+	return p, nil
+}
+
+// setTags sets the tag names, case-insensitive and in order.
+func (p projection) setTags(names []string) {
 	for i := range names {
 		names[i] = strings.ToLower(names[i])
 	}
 	sort.Strings(names)
 	p["tags"] = strings.Join(names, ",")
-	return p, nil
+}
+
+// addCustomAttributes adds the non-null custom attributes, as JSON.
+func (p projection) addCustomAttributes(attrs map[string]any) {
+	for k, v := range attrs {
+		if v == nil {
+			continue
+		}
+		b, _ := json.Marshal(v)
+		p["custom_attributes."+k] = string(b)
+	}
 }
 
 func ts(v int64) string {
@@ -327,13 +313,9 @@ func diffFields(a, b projection) []string {
 // owner included.
 func Contacts(ctx context.Context, o Options) (Result, error) {
 	r := Result{Entity: "contacts"}
-	srcTags, err := tagNames(ctx, o.Source)
+	srcTags, dstTags, err := bothTagNames(ctx, o)
 	if err != nil {
-		return r, fmt.Errorf("source tags: %w", err)
-	}
-	dstTags, err := tagNames(ctx, o.Dest)
-	if err != nil {
-		return r, fmt.Errorf("destination tags: %w", err)
+		return r, err
 	}
 	admins, err := o.Store.MapAll(ctx, o.Migration, migrate.PhaseAdmins)
 	if err != nil {
@@ -350,90 +332,19 @@ func Contacts(ctx context.Context, o Options) (Result, error) {
 	if o.Sample > 0 {
 		return sampleContacts(ctx, o, src, dst)
 	}
-	rdb := o.Store.Redis()
-	tmp := fmt.Sprintf("icm:verify:%s:%d", o.Migration, time.Now().UnixNano())
-	defer rdb.Del(context.WithoutCancel(ctx), tmp)
-
-	// 1. Fingerprint every destination contact.
-	if err := pages(o.Dest.Contacts.All(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage}), func(cs []*intercom.Contact) error {
-		fps := make(map[string]any, len(cs))
-		for _, c := range cs {
-			p, err := dst.project(ctx, c)
-			if err != nil {
-				return err
-			}
-			fps[c.ID] = p.fingerprint()
-		}
-		r.Destination += int64(len(cs))
-		return rdb.HSet(ctx, tmp, fps).Err()
-	}); err != nil {
-		return r, fmt.Errorf("destination contacts: %w", err)
-	}
-	rdb.Expire(ctx, tmp, 24*time.Hour)
-
-	// 2. Check every source contact against its mapped destination contact.
-	if err := pages(o.Source.Contacts.All(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage}), func(cs []*intercom.Contact) error {
-		r.Source += int64(len(cs))
-		ids := make([]string, len(cs))
-		for i, c := range cs {
-			ids[i] = c.ID
-		}
-		dstIDs, err := o.Store.MapGet(ctx, o.Migration, migrate.PhaseContacts, ids)
-		if err != nil {
-			return err
-		}
-		fps, err := hmget(ctx, rdb, tmp, dstIDs)
-		if err != nil {
-			return err
-		}
-		var claimed []string
-		defer func() {
-			if len(claimed) > 0 {
-				rdb.HDel(ctx, tmp, claimed...)
-			}
-		}()
-		for i, c := range cs {
-			if dstIDs[i] == "" || fps[i] == "" {
-				r.Missing++
-				if len(r.MissingIDs) < maxListed {
-					r.MissingIDs = append(r.MissingIDs, c.ID)
-				}
-				continue
-			}
-			claimed = append(claimed, dstIDs[i])
-			want, err := src.project(ctx, c)
-			if err != nil {
-				return err
-			}
-			if want.fingerprint() == fps[i] {
-				r.Matched++
-				continue
-			}
-			r.Different++
-			if len(r.Diffs) < maxListed {
-				got, _, err := o.Dest.Contacts.Get(ctx, dstIDs[i])
-				if err != nil {
-					return err
-				}
-				gp, err := dst.project(ctx, got)
-				if err != nil {
-					return err
-				}
-				r.Diffs = append(r.Diffs, Diff{SourceID: c.ID, DestID: dstIDs[i], Fields: diffFields(want, gp)})
-			}
-		}
-		return nil
-	}); err != nil {
-		return r, fmt.Errorf("source contacts: %w", err)
-	}
-	// 3. What no source contact claimed is extra.
-	extra, err := rdb.HLen(ctx, tmp).Result()
-	if err != nil {
-		return r, err
-	}
-	r.Extra = extra
-	return r, nil
+	return compareStreamed(ctx, o, streamed[*intercom.Contact]{
+		entity: "contacts", mapName: migrate.PhaseContacts,
+		src:     o.Source.Contacts.All(ctx, allContacts),
+		dst:     o.Dest.Contacts.All(ctx, allContacts),
+		key:     func(c *intercom.Contact) string { return c.ID },
+		srcProj: src.project,
+		dstProj: dst.project,
+		fetch:   o.Dest.Contacts.Get,
+	})
 }
+
+// allContacts lists contacts a full page at a time.
+var allContacts = &intercom.ListOptions{PerPage: intercom.MaxPerPage}
 
 func hmget(ctx context.Context, rdb redis.UniversalClient, k string, fields []string) ([]string, error) {
 	out := make([]string, len(fields))
@@ -460,28 +371,6 @@ func hmget(ctx context.Context, rdb redis.UniversalClient, k string, fields []st
 	return out, nil
 }
 
-// pages groups a stream into batches of a page, so that Redis is asked once
-// per page rather than once per record.
-func pages(seq iter.Seq2[*intercom.Contact, error], fn func([]*intercom.Contact) error) error {
-	batch := make([]*intercom.Contact, 0, intercom.MaxPerPage)
-	for c, err := range seq {
-		if err != nil {
-			return err
-		}
-		batch = append(batch, c)
-		if len(batch) == cap(batch) {
-			if err := fn(batch); err != nil {
-				return err
-			}
-			batch = batch[:0]
-		}
-	}
-	if len(batch) > 0 {
-		return fn(batch)
-	}
-	return nil
-}
-
 // sampleContacts checks every step-th source contact against its mapped
 // destination contact, read by id.
 func sampleContacts(ctx context.Context, o Options, src, dst side) (Result, error) {
@@ -492,7 +381,7 @@ func sampleContacts(ctx context.Context, o Options, src, dst side) (Result, erro
 	}
 	step := max(int64(first.TotalCount)/int64(o.Sample), 1)
 	var i int64
-	err = pages(o.Source.Contacts.All(ctx, &intercom.ListOptions{PerPage: intercom.MaxPerPage}), func(cs []*intercom.Contact) error {
+	err = batches(o.Source.Contacts.All(ctx, allContacts), func(cs []*intercom.Contact) error {
 		var picked []*intercom.Contact
 		for _, c := range cs {
 			if i%step == 0 && r.Sampled < int64(o.Sample) {
@@ -504,11 +393,7 @@ func sampleContacts(ctx context.Context, o Options, src, dst side) (Result, erro
 		if len(picked) == 0 {
 			return nil
 		}
-		ids := make([]string, len(picked))
-		for k, c := range picked {
-			ids[k] = c.ID
-		}
-		dstIDs, err := o.Store.MapGet(ctx, o.Migration, migrate.PhaseContacts, ids)
+		dstIDs, err := destContactIDs(ctx, o, picked)
 		if err != nil {
 			return err
 		}

@@ -40,25 +40,17 @@ type Me struct {
 
 // Me identifies the token: GET /me.
 func (s *AdminsService) Me(ctx context.Context) (*Me, *Response, error) {
-	var me Me
-	resp, err := s.client.call(ctx, "GET", "me", nil, nil, &me)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &me, resp, nil
+	return callDecode[Me](ctx, s.client, "GET", "me", nil, nil, nil)
 }
 
 // List returns every teammate of the workspace: GET /admins (not paged).
 func (s *AdminsService) List(ctx context.Context) ([]*Admin, *Response, error) {
-	var out struct {
-		Admins []*Admin `json:"admins"`
-	}
-	resp, err := s.client.call(ctx, "GET", "admins", nil, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Admins)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Admins, resp, nil
+	return callItems(ctx, s.client, "admins", nil, (*adminList).items)
 }
+
+// adminList is the answer of GET /admins.
+type adminList struct {
+	Admins []*Admin `json:"admins"`
+}
+
+func (l *adminList) items() []*Admin { return l.Admins }

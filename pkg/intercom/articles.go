@@ -98,6 +98,8 @@ type ArticleList struct {
 	Pages      *NumberedPages `json:"pages,omitempty"`
 }
 
+func (l *ArticleList) numbered() ([]*Article, *NumberedPages) { return l.Data, l.Pages }
+
 // ArticleRequest creates or updates an article. Fields left empty or nil
 // are not sent (on update: not changed). The top-level content is the
 // default locale's; Translations adds or replaces locales (a locale left
@@ -143,23 +145,12 @@ func (r *ArticleRequest) body(create bool) (*articleBody, error) {
 
 // List reads one page of articles, most recently updated first: GET /articles.
 func (s *ArticlesService) List(ctx context.Context, opts *PageNumberOptions) (*ArticleList, *Response, error) {
-	var l ArticleList
-	resp, err := getNumberedPage(ctx, s.client, "articles", opts, nil, &l, func() []*Article { return l.Data })
-	if err != nil {
-		return nil, resp, err
-	}
-	return &l, resp, nil
+	return callNumberedPage(ctx, s.client, "articles", opts, (*ArticleList).numbered)
 }
 
 // All streams every article, page by page.
 func (s *ArticlesService) All(ctx context.Context, opts *PageNumberOptions) iter.Seq2[*Article, error] {
-	return iterateNumbered(ctx, opts, func(ctx context.Context, o PageNumberOptions) ([]*Article, *NumberedPages, error) {
-		l, _, err := s.List(ctx, &o)
-		if err != nil {
-			return nil, nil, err
-		}
-		return l.Data, l.Pages, nil
-	})
+	return iterateNumbered(ctx, opts, numberedPages(s.List, (*ArticleList).numbered))
 }
 
 // ArticleSearchOptions narrow an article search.
@@ -243,12 +234,7 @@ func (s *ArticlesService) Delete(ctx context.Context, id string) (*Deletion, *Re
 }
 
 func (s *ArticlesService) one(ctx context.Context, method, path string, body any) (*Article, *Response, error) {
-	var a Article
-	resp, err := s.client.call(ctx, method, path, nil, body, &a)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &a, resp, nil
+	return callDecode[Article](ctx, s.client, method, path, nil, body, nil)
 }
 
 // InternalArticlesService reads and writes internal articles (knowledge for
@@ -276,6 +262,8 @@ type InternalArticleList struct {
 	Pages      *NumberedPages     `json:"pages,omitempty"`
 }
 
+func (l *InternalArticleList) numbered() ([]*InternalArticle, *NumberedPages) { return l.Data, l.Pages }
+
 // InternalArticleRequest creates or updates an internal article. Fields
 // left empty or nil are not sent.
 type InternalArticleRequest struct {
@@ -291,23 +279,12 @@ type InternalArticleRequest struct {
 
 // List reads one page of internal articles: GET /internal_articles.
 func (s *InternalArticlesService) List(ctx context.Context, opts *PageNumberOptions) (*InternalArticleList, *Response, error) {
-	var l InternalArticleList
-	resp, err := getNumberedPage(ctx, s.client, "internal_articles", opts, nil, &l, func() []*InternalArticle { return l.Data })
-	if err != nil {
-		return nil, resp, err
-	}
-	return &l, resp, nil
+	return callNumberedPage(ctx, s.client, "internal_articles", opts, (*InternalArticleList).numbered)
 }
 
 // All streams every internal article, page by page.
 func (s *InternalArticlesService) All(ctx context.Context, opts *PageNumberOptions) iter.Seq2[*InternalArticle, error] {
-	return iterateNumbered(ctx, opts, func(ctx context.Context, o PageNumberOptions) ([]*InternalArticle, *NumberedPages, error) {
-		l, _, err := s.List(ctx, &o)
-		if err != nil {
-			return nil, nil, err
-		}
-		return l.Data, l.Pages, nil
-	})
+	return iterateNumbered(ctx, opts, numberedPages(s.List, (*InternalArticleList).numbered))
 }
 
 // Get reads one internal article: GET /internal_articles/{id}.
@@ -347,10 +324,5 @@ func (s *InternalArticlesService) Delete(ctx context.Context, id string) (*Delet
 }
 
 func (s *InternalArticlesService) one(ctx context.Context, method, path string, body any) (*InternalArticle, *Response, error) {
-	var a InternalArticle
-	resp, err := s.client.call(ctx, method, path, nil, body, &a)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &a, resp, nil
+	return callDecode[InternalArticle](ctx, s.client, method, path, nil, body, nil)
 }

@@ -24,20 +24,27 @@ func callDecode[T any](ctx context.Context, c *Client, method, path string, q ur
 	return &v, resp, nil
 }
 
-// callData reads a list that Intercom answers whole, not paged, as
-// {"data": [...]}.
-func callData[T any](ctx context.Context, c *Client, path string) ([]*T, *Response, error) {
-	var out struct {
-		Data []*T `json:"data"`
-	}
-	resp, err := c.call(ctx, "GET", path, nil, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Data)
-	}
+// callItems reads a list that Intercom answers whole, not paged: an
+// object (L) holding the items, which items picks out.
+func callItems[L, T any](ctx context.Context, c *Client, path string, q url.Values, items func(*L) []*T) ([]*T, *Response, error) {
+	l, resp, err := callDecode(ctx, c, "GET", path, q, nil, func(resp *Response, l *L) error {
+		return noNullItems(resp, items(l))
+	})
 	if err != nil {
 		return nil, resp, err
 	}
-	return out.Data, resp, nil
+	return items(l), resp, nil
+}
+
+// dataList is a whole list as most routes answer it: {"data": [...]}.
+type dataList[T any] struct {
+	Data []*T `json:"data"`
+}
+
+// callData reads a list that Intercom answers whole, not paged, as
+// {"data": [...]}.
+func callData[T any](ctx context.Context, c *Client, path string, q url.Values) ([]*T, *Response, error) {
+	return callItems(ctx, c, path, q, func(l *dataList[T]) []*T { return l.Data })
 }
 
 // cursorSplit picks a cursor-paged list's items and pages object out of one

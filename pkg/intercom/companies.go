@@ -187,15 +187,9 @@ func (s *CompaniesService) List(ctx context.Context, opts *PageNumberOptions) (*
 	if err := opts.validate(); err != nil {
 		return nil, nil, err
 	}
-	var l CompanyList
-	resp, err := s.client.call(ctx, "POST", "companies/list", opts.query(), nil, &l)
-	if err == nil {
-		err = noNullItems(resp, l.Data)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return &l, resp, nil
+	return callDecode(ctx, s.client, "POST", "companies/list", opts.query(), nil, func(resp *Response, l *CompanyList) error {
+		return noNullItems(resp, l.Data)
+	})
 }
 
 // AttachContact attaches a contact to a company, both by Intercom's id:
@@ -267,12 +261,7 @@ func (s *CompaniesService) ListAttached(ctx context.Context, contactID string) (
 }
 
 func (s *CompaniesService) one(ctx context.Context, method, path string, q url.Values, body any) (*Company, *Response, error) {
-	var c Company
-	resp, err := s.client.call(ctx, method, path, q, body, &c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &c, resp, nil
+	return callDecode[Company](ctx, s.client, method, path, q, body, nil)
 }
 
 // MaxTagCompaniesPerCall is how many companies one tagging call carries at

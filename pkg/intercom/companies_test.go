@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,19 +42,9 @@ func wantCompany() *Company {
 
 func TestCompanyRequests(t *testing.T) {
 	list := `{"type":"list","data":[` + companyJSON + `],"pages":{"type":"pages","next":null,"page":1,"per_page":15,"total_pages":1},"total_count":1}`
-	tests := []struct {
-		name   string
-		call   func(ctx context.Context, c *Client) (any, *Response, error)
-		answer string
-		method string
-		path   string
-		query  url.Values
-		body   string
-		want   any
-		every  bool
-	}{
+	tests := []requestCase{
 		{
-			name: "CreateOrUpdate", every: true,
+			name: "CreateOrUpdate", everyField: true,
 			call: func(ctx context.Context, c *Client) (any, *Response, error) {
 				return c.Companies.CreateOrUpdate(ctx, &CompanyRequest{CompanyID: "c-1", Name: "Blue Sun", Plan: "Pro", Size: Ptr(int64(0)),
 					MonthlySpend: Ptr(WholeSpend(155.98)), RemoteCreatedAt: Ptr(int64(1394531169)),
@@ -65,7 +54,7 @@ func TestCompanyRequests(t *testing.T) {
 			body: `{"company_id":"c-1","name":"Blue Sun","plan":"Pro","size":0,"monthly_spend":155,"remote_created_at":1394531169,"custom_attributes":{"team_mates":9,"gone":null}}`,
 		},
 		{
-			name: "Get", every: true,
+			name: "Get", everyField: true,
 			call: func(ctx context.Context, c *Client) (any, *Response, error) {
 				return c.Companies.Get(ctx, "6762f0971bb69f9f2193bb2b")
 			},
@@ -153,34 +142,7 @@ func TestCompanyRequests(t *testing.T) {
 			answer: `{"type":"tag","id":"80","name":"Partner"}`, want: &Tag{Type: "tag", ID: "80", Name: "Partner"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, f := newFake(t, reply(200, tt.answer))
-			got, resp, err := tt.call(t.Context(), c)
-			if err != nil || resp == nil {
-				t.Fatalf("error: %v", err)
-			}
-			r := f.last(t)
-			if r.Method != tt.method || r.Path != tt.path {
-				t.Errorf("request %s %s, want %s %s", r.Method, r.Path, tt.method, tt.path)
-			}
-			if tt.query == nil && r.RawQuery != "" || tt.query != nil && !reflect.DeepEqual(r.Query, tt.query) {
-				t.Errorf("query %q, want %v", r.RawQuery, tt.query)
-			}
-			checkHeaders(t, r, tt.body != "")
-			if tt.body != "" {
-				jsonEqual(t, r.Body, tt.body)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				gj, _ := json.MarshalIndent(got, "", " ")
-				wj, _ := json.MarshalIndent(tt.want, "", " ")
-				t.Errorf("decoded\n%s\nwant\n%s", gj, wj)
-			}
-			if tt.every {
-				everyFieldSet(t, reflect.ValueOf(got), "*intercom.Company")
-			}
-		})
-	}
+	runRequestCases(t, tests)
 }
 
 // TestCompanyArgumentsRefused: what the client refuses without a call.

@@ -274,24 +274,9 @@ func (s *ContactsService) ListTags(ctx context.Context, id string) ([]*Tag, *Res
 	if id == "" {
 		return nil, nil, errors.New("intercom: empty contact id")
 	}
-	var out struct {
-		Data []*Tag `json:"data"`
-	}
-	resp, err := s.client.call(ctx, "GET", "contacts/"+pathSegment(id)+"/tags", nil, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Data)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Data, resp, nil
+	return callData[Tag](ctx, s.client, "contacts/"+pathSegment(id)+"/tags", nil)
 }
 
 func (s *ContactsService) one(ctx context.Context, method, path string, body any) (*Contact, *Response, error) {
-	var c Contact
-	resp, err := s.client.call(ctx, method, path, nil, body, &c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &c, resp, nil
+	return callDecode[Contact](ctx, s.client, method, path, nil, body, nil)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -47,16 +46,7 @@ func TestContentRequests(t *testing.T) {
 	pages := `"pages":{"type":"pages","page":2,"per_page":1,"total_pages":3,"next":"https://api.intercom.io/articles?page=3"}`
 	wantPages := &NumberedPages{Type: "pages", Page: 2, PerPage: 1, TotalPages: 3, Next: json.RawMessage(`"https://api.intercom.io/articles?page=3"`)}
 
-	tests := []struct {
-		name   string
-		call   func(ctx context.Context, c *Client) (any, *Response, error)
-		answer string
-		method string
-		path   string
-		query  url.Values
-		body   string
-		want   any
-	}{
+	tests := []requestCase{
 		{
 			name: "HelpCenter.ListHelpCenters", method: "GET", path: "/help_center/help_centers",
 			call: func(ctx context.Context, c *Client) (any, *Response, error) { return c.HelpCenter.ListHelpCenters(ctx) },
@@ -291,37 +281,7 @@ func TestContentRequests(t *testing.T) {
 			answer: `{"id":"26","object":"Order","deleted":true}`, want: &Deletion{ID: "26", Object: "Order", Deleted: true},
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c, f := newFake(t, reply(200, tc.answer))
-			got, resp, err := tc.call(context.Background(), c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp == nil || resp.StatusCode != 200 {
-				t.Fatalf("response %+v", resp)
-			}
-			r := f.last(t)
-			checkHeaders(t, r, tc.body != "")
-			if r.Method != tc.method || r.Path != tc.path {
-				t.Errorf("sent %s %s, want %s %s", r.Method, r.Path, tc.method, tc.path)
-			}
-			if tc.query == nil {
-				tc.query = url.Values{}
-			}
-			if !reflect.DeepEqual(r.Query, tc.query) {
-				t.Errorf("query %v, want %v", r.Query, tc.query)
-			}
-			if tc.body != "" {
-				jsonEqual(t, r.Body, tc.body)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				g, _ := json.Marshal(got)
-				w, _ := json.Marshal(tc.want)
-				t.Errorf("decoded\n got %s\nwant %s", g, w)
-			}
-		})
-	}
+	runRequestCases(t, tests)
 }
 
 // TestContentArgumentsChecked: malformed ids and incomplete requests fail

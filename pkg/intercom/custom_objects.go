@@ -42,6 +42,10 @@ type CustomObjectInstanceList struct {
 	Pages      *NumberedPages          `json:"pages,omitempty"`
 }
 
+func (l *CustomObjectInstanceList) numbered() ([]*CustomObjectInstance, *NumberedPages) {
+	return l.Data, l.Pages
+}
+
 // CustomObjectInstanceRequest creates or updates an instance.
 type CustomObjectInstanceRequest struct {
 	// ExternalID identifies the instance: an instance of the type with that
@@ -122,23 +126,15 @@ func (s *CustomObjectInstancesService) List(ctx context.Context, typ string, opt
 	if err != nil {
 		return nil, nil, err
 	}
-	var l CustomObjectInstanceList
-	resp, err := getNumberedPage(ctx, s.client, path, opts, nil, &l, func() []*CustomObjectInstance { return l.Data })
-	if err != nil {
-		return nil, resp, err
-	}
-	return &l, resp, nil
+	return callNumberedPage(ctx, s.client, path, opts, (*CustomObjectInstanceList).numbered)
 }
 
 // All streams every instance of a type, page by page.
 func (s *CustomObjectInstancesService) All(ctx context.Context, typ string, opts *PageNumberOptions) iter.Seq2[*CustomObjectInstance, error] {
-	return iterateNumbered(ctx, opts, func(ctx context.Context, o PageNumberOptions) ([]*CustomObjectInstance, *NumberedPages, error) {
-		l, _, err := s.List(ctx, typ, &o)
-		if err != nil {
-			return nil, nil, err
-		}
-		return l.Data, l.Pages, nil
-	})
+	list := func(ctx context.Context, o *PageNumberOptions) (*CustomObjectInstanceList, *Response, error) {
+		return s.List(ctx, typ, o)
+	}
+	return iterateNumbered(ctx, opts, numberedPages(list, (*CustomObjectInstanceList).numbered))
 }
 
 // DeleteByExternalID deletes the instance with an external id:
@@ -203,10 +199,5 @@ func IsTypeNotFound(err error) bool {
 }
 
 func (s *CustomObjectInstancesService) one(ctx context.Context, method, path string, q url.Values, body any) (*CustomObjectInstance, *Response, error) {
-	var o CustomObjectInstance
-	resp, err := s.client.call(ctx, method, path, q, body, &o)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &o, resp, nil
+	return callDecode[CustomObjectInstance](ctx, s.client, method, path, q, body, nil)
 }

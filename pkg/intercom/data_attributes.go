@@ -60,17 +60,7 @@ func (s *DataAttributesService) List(ctx context.Context, opts *DataAttributeLis
 			q.Set("include_archived", strconv.FormatBool(true))
 		}
 	}
-	var out struct {
-		Data []*DataAttribute `json:"data"`
-	}
-	resp, err := s.client.call(ctx, "GET", "data_attributes", q, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Data)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Data, resp, nil
+	return callData[DataAttribute](ctx, s.client, "data_attributes", q)
 }
 
 // DataAttributeOption is one value of a list ("options") attribute.
@@ -96,10 +86,5 @@ func (s *DataAttributesService) Create(ctx context.Context, r *DataAttributeRequ
 	if r == nil || r.Name == "" || r.Model == "" || r.DataType == "" {
 		return nil, nil, errors.New("intercom: a data attribute needs a name, a model and a data type")
 	}
-	var da DataAttribute
-	resp, err := s.client.call(ctx, "POST", "data_attributes", nil, r, &da)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &da, resp, nil
+	return callDecode[DataAttribute](ctx, s.client, "POST", "data_attributes", nil, r, nil)
 }

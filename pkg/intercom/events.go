@@ -134,18 +134,15 @@ func (s *EventsService) Summaries(ctx context.Context, f EventFilter) ([]*EventS
 		return nil, nil, err
 	}
 	q.Set("summary", "true")
-	var out struct {
-		Events []*EventSummary `json:"events"`
-	}
-	resp, err := s.client.call(ctx, "GET", "events", q, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Events)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Events, resp, nil
+	return callItems(ctx, s.client, "events", q, (*eventSummaryList).items)
 }
+
+// eventSummaryList is the answer of GET /events with summary=true.
+type eventSummaryList struct {
+	Events []*EventSummary `json:"events"`
+}
+
+func (l *eventSummaryList) items() []*EventSummary { return l.Events }
 
 // EventRequest submits an event. It names the contact by exactly one of ID
 // (the contact's id: users and leads), UserID (a user's external id) or

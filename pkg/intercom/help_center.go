@@ -77,6 +77,8 @@ type CollectionList struct {
 	Pages      *NumberedPages `json:"pages,omitempty"`
 }
 
+func (l *CollectionList) numbered() ([]*Collection, *NumberedPages) { return l.Data, l.Pages }
+
 // CollectionRequest creates or updates a collection. Fields left empty or
 // nil are not sent (on update: not changed). Icon and order cannot be set
 // through the API.
@@ -101,17 +103,7 @@ type Deletion struct {
 // ListHelpCenters returns every help center of the workspace:
 // GET /help_center/help_centers (not paged).
 func (s *HelpCenterService) ListHelpCenters(ctx context.Context) ([]*HelpCenter, *Response, error) {
-	var out struct {
-		Data []*HelpCenter `json:"data"`
-	}
-	resp, err := s.client.call(ctx, "GET", "help_center/help_centers", nil, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Data)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Data, resp, nil
+	return callData[HelpCenter](ctx, s.client, "help_center/help_centers", nil)
 }
 
 // GetHelpCenter reads one help center: GET /help_center/help_centers/{id}.
@@ -119,34 +111,18 @@ func (s *HelpCenterService) GetHelpCenter(ctx context.Context, id string) (*Help
 	if err := checkNumericID("help center", id); err != nil {
 		return nil, nil, err
 	}
-	var h HelpCenter
-	resp, err := s.client.call(ctx, "GET", "help_center/help_centers/"+pathSegment(id), nil, nil, &h)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &h, resp, nil
+	return callDecode[HelpCenter](ctx, s.client, "GET", "help_center/help_centers/"+pathSegment(id), nil, nil, nil)
 }
 
 // ListCollections reads one page of collections (of every help center),
 // most recently updated first: GET /help_center/collections.
 func (s *HelpCenterService) ListCollections(ctx context.Context, opts *PageNumberOptions) (*CollectionList, *Response, error) {
-	var l CollectionList
-	resp, err := getNumberedPage(ctx, s.client, "help_center/collections", opts, nil, &l, func() []*Collection { return l.Data })
-	if err != nil {
-		return nil, resp, err
-	}
-	return &l, resp, nil
+	return callNumberedPage(ctx, s.client, "help_center/collections", opts, (*CollectionList).numbered)
 }
 
 // AllCollections streams every collection, page by page.
 func (s *HelpCenterService) AllCollections(ctx context.Context, opts *PageNumberOptions) iter.Seq2[*Collection, error] {
-	return iterateNumbered(ctx, opts, func(ctx context.Context, o PageNumberOptions) ([]*Collection, *NumberedPages, error) {
-		l, _, err := s.ListCollections(ctx, &o)
-		if err != nil {
-			return nil, nil, err
-		}
-		return l.Data, l.Pages, nil
-	})
+	return iterateNumbered(ctx, opts, numberedPages(s.ListCollections, (*CollectionList).numbered))
 }
 
 // GetCollection reads one collection: GET /help_center/collections/{id}.
@@ -185,21 +161,11 @@ func (s *HelpCenterService) DeleteCollection(ctx context.Context, id string) (*D
 }
 
 func (s *HelpCenterService) collection(ctx context.Context, method, path string, body any) (*Collection, *Response, error) {
-	var c Collection
-	resp, err := s.client.call(ctx, method, path, nil, body, &c)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &c, resp, nil
+	return callDecode[Collection](ctx, s.client, method, path, nil, body, nil)
 }
 
 func deleteAt(ctx context.Context, c *Client, path string, q url.Values) (*Deletion, *Response, error) {
-	var d Deletion
-	resp, err := c.call(ctx, "DELETE", path, q, nil, &d)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &d, resp, nil
+	return callDecode[Deletion](ctx, c, "DELETE", path, q, nil, nil)
 }
 
 // decodeTranslations reads a translated_content object: locale keys, each

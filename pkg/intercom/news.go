@@ -64,6 +64,8 @@ type NewsItemList struct {
 	Pages      *NumberedPages `json:"pages,omitempty"`
 }
 
+func (l *NewsItemList) numbered() ([]*NewsItem, *NumberedPages) { return l.Data, l.Pages }
+
 // NewsfeedList is one page of newsfeeds.
 type NewsfeedList struct {
 	Type       string         `json:"type,omitempty"`
@@ -71,6 +73,8 @@ type NewsfeedList struct {
 	TotalCount int            `json:"total_count"`
 	Pages      *NumberedPages `json:"pages,omitempty"`
 }
+
+func (l *NewsfeedList) numbered() ([]*Newsfeed, *NumberedPages) { return l.Data, l.Pages }
 
 // NewsItemRequest creates or updates a news item. Title and sender are
 // required on create. Labels, Reactions and NewsfeedAssignments are sent
@@ -111,23 +115,12 @@ func (r NewsItemRequest) MarshalJSON() ([]byte, error) {
 
 // ListItems reads one page of news items: GET /news/news_items.
 func (s *NewsService) ListItems(ctx context.Context, opts *PageNumberOptions) (*NewsItemList, *Response, error) {
-	var l NewsItemList
-	resp, err := getNumberedPage(ctx, s.client, "news/news_items", opts, nil, &l, func() []*NewsItem { return l.Data })
-	if err != nil {
-		return nil, resp, err
-	}
-	return &l, resp, nil
+	return callNumberedPage(ctx, s.client, "news/news_items", opts, (*NewsItemList).numbered)
 }
 
 // AllItems streams every news item, page by page.
 func (s *NewsService) AllItems(ctx context.Context, opts *PageNumberOptions) iter.Seq2[*NewsItem, error] {
-	return iterateNumbered(ctx, opts, func(ctx context.Context, o PageNumberOptions) ([]*NewsItem, *NumberedPages, error) {
-		l, _, err := s.ListItems(ctx, &o)
-		if err != nil {
-			return nil, nil, err
-		}
-		return l.Data, l.Pages, nil
-	})
+	return iterateNumbered(ctx, opts, numberedPages(s.ListItems, (*NewsItemList).numbered))
 }
 
 // ListLiveItems reads one page of the live news items of a newsfeed:
@@ -136,12 +129,7 @@ func (s *NewsService) ListLiveItems(ctx context.Context, newsfeedID string, opts
 	if newsfeedID == "" {
 		return nil, nil, errors.New("intercom: empty newsfeed id")
 	}
-	var l NewsItemList
-	resp, err := getNumberedPage(ctx, s.client, "news/newsfeeds/"+pathSegment(newsfeedID)+"/items", opts, nil, &l, func() []*NewsItem { return l.Data })
-	if err != nil {
-		return nil, resp, err
-	}
-	return &l, resp, nil
+	return callNumberedPage(ctx, s.client, "news/newsfeeds/"+pathSegment(newsfeedID)+"/items", opts, (*NewsItemList).numbered)
 }
 
 // GetItem reads one news item: GET /news/news_items/{id}.
@@ -180,33 +168,17 @@ func (s *NewsService) DeleteItem(ctx context.Context, id string) (*Deletion, *Re
 }
 
 func (s *NewsService) item(ctx context.Context, method, path string, body any) (*NewsItem, *Response, error) {
-	var n NewsItem
-	resp, err := s.client.call(ctx, method, path, nil, body, &n)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &n, resp, nil
+	return callDecode[NewsItem](ctx, s.client, method, path, nil, body, nil)
 }
 
 // ListNewsfeeds reads one page of newsfeeds: GET /news/newsfeeds.
 func (s *NewsService) ListNewsfeeds(ctx context.Context, opts *PageNumberOptions) (*NewsfeedList, *Response, error) {
-	var l NewsfeedList
-	resp, err := getNumberedPage(ctx, s.client, "news/newsfeeds", opts, nil, &l, func() []*Newsfeed { return l.Data })
-	if err != nil {
-		return nil, resp, err
-	}
-	return &l, resp, nil
+	return callNumberedPage(ctx, s.client, "news/newsfeeds", opts, (*NewsfeedList).numbered)
 }
 
 // AllNewsfeeds streams every newsfeed, page by page.
 func (s *NewsService) AllNewsfeeds(ctx context.Context) iter.Seq2[*Newsfeed, error] {
-	return iterateNumbered(ctx, nil, func(ctx context.Context, o PageNumberOptions) ([]*Newsfeed, *NumberedPages, error) {
-		l, _, err := s.ListNewsfeeds(ctx, &o)
-		if err != nil {
-			return nil, nil, err
-		}
-		return l.Data, l.Pages, nil
-	})
+	return iterateNumbered(ctx, nil, numberedPages(s.ListNewsfeeds, (*NewsfeedList).numbered))
 }
 
 // GetNewsfeed reads one newsfeed: GET /news/newsfeeds/{id}.
@@ -214,10 +186,5 @@ func (s *NewsService) GetNewsfeed(ctx context.Context, id string) (*Newsfeed, *R
 	if id == "" {
 		return nil, nil, errors.New("intercom: empty newsfeed id")
 	}
-	var f Newsfeed
-	resp, err := s.client.call(ctx, "GET", "news/newsfeeds/"+pathSegment(id), nil, nil, &f)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &f, resp, nil
+	return callDecode[Newsfeed](ctx, s.client, "GET", "news/newsfeeds/"+pathSegment(id), nil, nil, nil)
 }

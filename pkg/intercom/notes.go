@@ -78,10 +78,5 @@ func (s *NotesService) Create(ctx context.Context, contactID string, r *NoteRequ
 	if r == nil || r.Body == "" {
 		return nil, nil, errors.New("intercom: a note needs a body")
 	}
-	var n Note
-	resp, err := s.client.call(ctx, "POST", "contacts/"+pathSegment(contactID)+"/notes", nil, r, &n)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &n, resp, nil
+	return callDecode[Note](ctx, s.client, "POST", "contacts/"+pathSegment(contactID)+"/notes", nil, r, nil)
 }

@@ -129,6 +129,36 @@ func getNumberedPage[T any](ctx context.Context, c *Client, path string, opts *P
 	return resp, err
 }
 
+// numberedSplit picks a number-paged list's items and pages object out of
+// one of its pages.
+type numberedSplit[L, T any] func(*L) ([]*T, *NumberedPages)
+
+// callNumberedPage reads one page of the list paged by number at path.
+func callNumberedPage[L, T any](ctx context.Context, c *Client, path string, opts *PageNumberOptions, split numberedSplit[L, T]) (*L, *Response, error) {
+	var l L
+	resp, err := getNumberedPage(ctx, c, path, opts, nil, &l, func() []*T {
+		items, _ := split(&l)
+		return items
+	})
+	if err != nil {
+		return nil, resp, err
+	}
+	return &l, resp, nil
+}
+
+// numberedPages turns a method reading one page of a list paged by number
+// into the page function iterateNumbered walks.
+func numberedPages[L, T any](list func(context.Context, *PageNumberOptions) (*L, *Response, error), split numberedSplit[L, T]) numberedPageFunc[*T] {
+	return func(ctx context.Context, o PageNumberOptions) ([]*T, *NumberedPages, error) {
+		l, _, err := list(ctx, &o)
+		if err != nil {
+			return nil, nil, err
+		}
+		items, pages := split(l)
+		return items, pages, nil
+	}
+}
+
 // checkNumericID checks that an id Intercom types as an integer in paths and
 // bodies (articles, collections, news items) is one, so that a malformed id
 // fails here rather than as Intercom's 400 or 404.

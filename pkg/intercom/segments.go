@@ -29,15 +29,12 @@ func (s *SegmentsService) List(ctx context.Context, includeCount bool) ([]*Segme
 	if includeCount {
 		q = url.Values{"include_count": {"true"}}
 	}
-	var out struct {
-		Segments []*Segment `json:"segments"`
-	}
-	resp, err := s.client.call(ctx, "GET", "segments", q, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Segments)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Segments, resp, nil
+	return callItems(ctx, s.client, "segments", q, (*segmentList).items)
 }
+
+// segmentList is the answer of GET /segments.
+type segmentList struct {
+	Segments []*Segment `json:"segments"`
+}
+
+func (l *segmentList) items() []*Segment { return l.Segments }

@@ -14,20 +14,7 @@ import (
 // client sends (method, path, query, body, headers) and the decoding of the
 // answer, against answers shaped like the spec's examples.
 func TestServiceRequests(t *testing.T) {
-	tests := []struct {
-		name       string
-		call       func(ctx context.Context, c *Client) (any, *Response, error)
-		answer     string
-		method     string
-		path       string
-		query      url.Values // nil: no query string at all
-		body       string     // "": no body
-		want       any
-		wantCursor string
-		// everyField: the fixture sets every field of the decoded value
-		// (of the first item of a list), so that none goes unchecked.
-		everyField bool
-	}{
+	tests := []requestCase{
 		{
 			name:       "Admins.Me",
 			everyField: true,
@@ -312,52 +299,7 @@ func TestServiceRequests(t *testing.T) {
 			want:   []*Tag{{Type: "tag", ID: "80", Name: "Manual tag", AppliedAt: 1663597223}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, f := newFake(t, reply(200, tt.answer, "X-Request-Id", "rid-1"))
-			got, resp, err := tt.call(t.Context(), c)
-			if err != nil {
-				t.Fatalf("error: %v", err)
-			}
-			if resp == nil || resp.StatusCode != 200 || resp.RequestID != "rid-1" {
-				t.Fatalf("Response = %+v", resp)
-			}
-			rs := f.requests()
-			if len(rs) != 1 {
-				t.Fatalf("%d requests, want 1", len(rs))
-			}
-			r := rs[0]
-			if r.Method != tt.method || r.Path != tt.path {
-				t.Errorf("request %s %s, want %s %s", r.Method, r.Path, tt.method, tt.path)
-			}
-			if tt.query == nil {
-				if r.RawQuery != "" {
-					t.Errorf("query %q, want none", r.RawQuery)
-				}
-			} else if !reflect.DeepEqual(r.Query, tt.query) {
-				t.Errorf("query %v, want %v", r.Query, tt.query)
-			}
-			checkHeaders(t, r, tt.body != "")
-			if tt.body != "" {
-				jsonEqual(t, r.Body, tt.body)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				gj, _ := json.MarshalIndent(got, "", " ")
-				wj, _ := json.MarshalIndent(tt.want, "", " ")
-				t.Errorf("decoded\n%s\nwant\n%s\n(%#v)", gj, wj, got)
-			}
-			if tt.everyField {
-				v := reflect.ValueOf(got)
-				if v.Kind() == reflect.Slice {
-					v = v.Index(0)
-				}
-				everyFieldSet(t, v, reflect.TypeOf(got).String())
-			}
-			if resp.NextCursor != tt.wantCursor {
-				t.Errorf("NextCursor = %q, want %q", resp.NextCursor, tt.wantCursor)
-			}
-		})
-	}
+	runRequestCases(t, tests)
 }
 
 // TestCustomAttributesRoundTrip reads a contact and writes its custom

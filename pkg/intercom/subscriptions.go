@@ -78,17 +78,7 @@ func (s *SubscriptionTypesService) List(ctx context.Context) ([]*SubscriptionTyp
 }
 
 func subscriptionList(ctx context.Context, c *Client, path string) ([]*SubscriptionType, *Response, error) {
-	var out struct {
-		Data []*SubscriptionType `json:"data"`
-	}
-	resp, err := c.call(ctx, "GET", path, nil, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Data)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Data, resp, nil
+	return callData[SubscriptionType](ctx, c, path, nil)
 }
 
 // ListSubscriptions returns the subscription types a contact has an explicit
@@ -117,12 +107,7 @@ func (s *ContactsService) AttachSubscription(ctx context.Context, contactID, typ
 		ID          string `json:"id"`
 		ConsentType string `json:"consent_type"`
 	}{typeID, consentType}
-	var t SubscriptionType
-	resp, err := s.client.call(ctx, "POST", "contacts/"+pathSegment(contactID)+"/subscriptions", nil, body, &t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &t, resp, nil
+	return callDecode[SubscriptionType](ctx, s.client, "POST", "contacts/"+pathSegment(contactID)+"/subscriptions", nil, body, nil)
 }
 
 // DetachSubscription removes a contact's preference for a subscription
@@ -132,10 +117,5 @@ func (s *ContactsService) DetachSubscription(ctx context.Context, contactID, typ
 	if contactID == "" || typeID == "" {
 		return nil, nil, errors.New("intercom: empty contact or subscription type id")
 	}
-	var t SubscriptionType
-	resp, err := s.client.call(ctx, "DELETE", "contacts/"+pathSegment(contactID)+"/subscriptions/"+pathSegment(typeID), nil, nil, &t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &t, resp, nil
+	return callDecode[SubscriptionType](ctx, s.client, "DELETE", "contacts/"+pathSegment(contactID)+"/subscriptions/"+pathSegment(typeID), nil, nil, nil)
 }

@@ -23,17 +23,7 @@ type Tag struct {
 
 // List returns every tag of the workspace: GET /tags (not paged).
 func (s *TagsService) List(ctx context.Context) ([]*Tag, *Response, error) {
-	var out struct {
-		Data []*Tag `json:"data"`
-	}
-	resp, err := s.client.call(ctx, "GET", "tags", nil, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Data)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Data, resp, nil
+	return callData[Tag](ctx, s.client, "tags", nil)
 }
 
 // Create makes a tag, or returns the existing one of that name (names are
@@ -75,10 +65,5 @@ func (s *TagsService) TagContacts(ctx context.Context, name string, contactIDs [
 }
 
 func (s *TagsService) post(ctx context.Context, body any) (*Tag, *Response, error) {
-	var t Tag
-	resp, err := s.client.call(ctx, "POST", "tags", nil, body, &t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &t, resp, nil
+	return callDecode[Tag](ctx, s.client, "POST", "tags", nil, body, nil)
 }

@@ -14,12 +14,7 @@ func (s *ContactsService) RemoveTag(ctx context.Context, contactID, tagID string
 	if contactID == "" || tagID == "" {
 		return nil, nil, errors.New("intercom: empty contact or tag id")
 	}
-	var t Tag
-	resp, err := s.client.call(ctx, "DELETE", "contacts/"+pathSegment(contactID)+"/tags/"+pathSegment(tagID), nil, nil, &t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &t, resp, nil
+	return callDecode[Tag](ctx, s.client, "DELETE", "contacts/"+pathSegment(contactID)+"/tags/"+pathSegment(tagID), nil, nil, nil)
 }
 
 type untagRef struct {

@@ -21,28 +21,20 @@ type Team struct {
 
 // List returns every team: GET /teams (not paged).
 func (s *TeamsService) List(ctx context.Context) ([]*Team, *Response, error) {
-	var out struct {
-		Teams []*Team `json:"teams"`
-	}
-	resp, err := s.client.call(ctx, "GET", "teams", nil, nil, &out)
-	if err == nil {
-		err = noNullItems(resp, out.Teams)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	return out.Teams, resp, nil
+	return callItems(ctx, s.client, "teams", nil, (*teamList).items)
 }
+
+// teamList is the answer of GET /teams.
+type teamList struct {
+	Teams []*Team `json:"teams"`
+}
+
+func (l *teamList) items() []*Team { return l.Teams }
 
 // Get reads one team: GET /teams/{id}.
 func (s *TeamsService) Get(ctx context.Context, id string) (*Team, *Response, error) {
 	if id == "" {
 		return nil, nil, errors.New("intercom: empty team id")
 	}
-	var t Team
-	resp, err := s.client.call(ctx, "GET", "teams/"+pathSegment(id), nil, nil, &t)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &t, resp, nil
+	return callDecode[Team](ctx, s.client, "GET", "teams/"+pathSegment(id), nil, nil, nil)
 }

@@ -154,7 +154,7 @@ type TicketStateList struct {
 
 // List returns every ticket type: GET /ticket_types (not paged).
 func (s *TicketTypesService) List(ctx context.Context) ([]*TicketType, *Response, error) {
-	return callData[TicketType](ctx, s.client, "ticket_types")
+	return callData[TicketType](ctx, s.client, "ticket_types", nil)
 }
 
 // Get reads a ticket type: GET /ticket_types/{id}.
@@ -269,7 +269,7 @@ func (s *TicketTypesService) attribute(ctx context.Context, method, path string,
 // ListStates returns every ticket state of the workspace: GET
 // /ticket_states. The API cannot create states: a migration matches them.
 func (s *TicketTypesService) ListStates(ctx context.Context) ([]*TicketState, *Response, error) {
-	return callData[TicketState](ctx, s.client, "ticket_states")
+	return callData[TicketState](ctx, s.client, "ticket_states", nil)
 }
 
 // Ticket is a ticket; TicketParts is set when it was read with Get.

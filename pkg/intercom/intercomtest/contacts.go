@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -186,15 +187,7 @@ func init() {
 func (st *contactStore) index(c *contact) {
 	st.byID[c.id] = c
 	st.indexKeys(c)
-	n := len(st.order)
-	if n == 0 || st.order[n-1].before(c.createdAt, c.seq) {
-		st.order = append(st.order, c)
-		return
-	}
-	i := sort.Search(n, func(i int) bool { return !st.order[i].before(c.createdAt, c.seq) })
-	st.order = append(st.order, nil)
-	copy(st.order[i+1:], st.order[i:])
-	st.order[i] = c
+	st.order = insertInOrder(st.order, c, c.createdAt, c.seq)
 }
 
 func (st *contactStore) indexKeys(c *contact) {
@@ -264,15 +257,7 @@ func parsePerPage(v string, def int) (int, bool) {
 }
 
 func listContacts(q *request) (int, any) {
-	perPage, status, body := q.perPageQuery(DefaultContactsPerPage)
-	if status != 0 {
-		return status, body
-	}
-	page, ok := q.s.pageOf(q.s.contacts().order, perPage, q.r.URL.Query().Get("starting_after"))
-	if !ok {
-		return q.badCursor("starting_after")
-	}
-	return http.StatusOK, page
+	return timeList(q, DefaultContactsPerPage, q.s.contacts().order, q.s.pageOf)
 }
 
 // Views (the contact schema).
@@ -650,12 +635,7 @@ func customValueOf(a *dataAttr, raw json.RawMessage) (any, error) {
 			return nil, fmt.Errorf("must be a string")
 		}
 		if a.dataType == "options" {
-			for _, o := range a.options {
-				if o == s {
-					return s, nil
-				}
-			}
-			return nil, fmt.Errorf("must be one of its options %q", a.options)
+			return optionValue(s, a.options)
 		}
 		return s, nil
 	case "integer":
@@ -706,6 +686,15 @@ func customValueOf(a *dataAttr, raw json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("must be a date (Unix timestamp in seconds)")
 	}
 	return nil, fmt.Errorf("has an unsupported type %s", a.dataType)
+}
+
+// optionValue checks the value s of an options attribute (of a contact or a
+// conversation).
+func optionValue(s string, options []string) (any, error) {
+	if !slices.Contains(options, s) {
+		return nil, fmt.Errorf("must be one of its options %q", options)
+	}
+	return s, nil
 }
 
 // checkContactUnique answers 409 when c (replacing old, if any) would clash

@@ -83,6 +83,50 @@ func parseContentID(s string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
+// contentParam is the record of byID whose id the path parameter param
+// names; nil when there is none.
+func contentParam[T any](q *request, param string, byID map[int64]*T) *T {
+	id, _ := parseContentID(q.param(param))
+	return byID[id]
+}
+
+// contentGet answers GET of the record find names, through view; 404 when
+// there is none.
+func contentGet[T, V any](q *request, find func() *T, view func(*T) V) (int, any) {
+	x := find()
+	if x == nil {
+		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
+	}
+	return http.StatusOK, view(x)
+}
+
+// contentUpdate finds the record a PUT names (404 when there is none) and
+// decodes the fields of its body; nil with the answer when either fails.
+func contentUpdate[T any](q *request, find func() *T) (*T, map[string]json.RawMessage, int, any) {
+	old := find()
+	if old == nil {
+		status, body := q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
+		return nil, nil, status, body
+	}
+	f, status, body := q.contentFields()
+	if f == nil {
+		return nil, nil, status, body
+	}
+	return old, f, 0, nil
+}
+
+// contentDelete removes the record of byID whose id the path parameter
+// param names (404 when there is none) and answers it deleted, as an
+// object of type object.
+func contentDelete[T any](q *request, param string, byID map[int64]*T, object string) (int, any) {
+	id, _ := parseContentID(q.param(param))
+	if byID[id] == nil {
+		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
+	}
+	delete(byID, id)
+	return http.StatusOK, contentDeletedView{ID: contentID(id), Object: object, Deleted: true}
+}
+
 // fields decodes a JSON object body into its raw fields; nil with an
 // answer when the body is not an object.
 func (q *request) contentFields() (map[string]json.RawMessage, int, any) {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/icmigrate/icmigrate/internal/htmltext"
 )
 
 // Conversations: the source message, the parts (comments, notes,
@@ -206,19 +208,16 @@ func (st *convStore) initIDs(salt uint64) {
 
 // add numbers c (seq, id) and puts it in creation order.
 func (st *convStore) add(c *conversation) {
+	st.number(c)
+	st.order = insertInOrder(st.order, c, c.createdAt, c.seq)
+}
+
+// number gives c the next sequence number and its id, and indexes it.
+func (st *convStore) number(c *conversation) {
 	c.seq = st.nextSeq
 	st.nextSeq++
 	c.id = strconv.FormatInt(st.idBase+c.seq, 10)
 	st.byID[c.id] = c
-	n := len(st.order)
-	if n == 0 || st.order[n-1].before(c.createdAt, c.seq) {
-		st.order = append(st.order, c)
-		return
-	}
-	i := sort.Search(n, func(i int) bool { return !st.order[i].before(c.createdAt, c.seq) })
-	st.order = append(st.order, nil)
-	copy(st.order[i+1:], st.order[i:])
-	st.order[i] = c
 }
 
 // addSeeded adds the generated conversations as add would one by one, but
@@ -229,10 +228,7 @@ func (st *convStore) addSeeded(list []*conversation) {
 		st.byID = make(map[string]*conversation, len(list))
 	}
 	for _, c := range list {
-		c.seq = st.nextSeq
-		st.nextSeq++
-		c.id = strconv.FormatInt(st.idBase+c.seq, 10)
-		st.byID[c.id] = c
+		st.number(c)
 	}
 	st.order = append(st.order, list...)
 	sort.Slice(st.order, func(i, j int) bool { return st.order[i].before(st.order[j].createdAt, st.order[j].seq) })
@@ -442,7 +438,7 @@ func (s *Sandbox) conversationView(c *conversation, withParts bool) convView {
 			Type: c.srcType, ID: c.msgID, DeliveredAs: c.deliveredAs, Subject: c.subject, Body: c.body,
 			Author: s.authorView(c.authorType, c.authorID), Attachments: attachmentViews(c.attachments),
 		},
-		Contacts:      convContactsView{Type: "contact.list", Contacts: make([]contactRefView, 0, len(c.contacts))},
+		Contacts:      s.contactRefs(c.contacts),
 		Teammates:     convTeammatesView{Type: "admin.list", Teammates: []reference{}},
 		LinkedObjects: linkedObjectsView{Type: "list", Data: []any{}},
 	}
@@ -463,14 +459,6 @@ func (s *Sandbox) conversationView(c *conversation, withParts bool) convView {
 			v.Tags.Tags = append(v.Tags.Tags, t.appliedView(ap))
 		}
 	}
-	cs := s.contacts()
-	for _, id := range c.contacts {
-		ref := contactRefView{Type: "contact", ID: id}
-		if ct := cs.byID[id]; ct != nil {
-			ref.ExternalID = strOrNil(ct.externalID)
-		}
-		v.Contacts.Contacts = append(v.Contacts.Contacts, ref)
-	}
 	seen := map[string]bool{}
 	for _, p := range c.parts {
 		if p.authorType == "admin" && !seen[p.authorID] {
@@ -485,15 +473,7 @@ func (s *Sandbox) conversationView(c *conversation, withParts bool) convView {
 		v.CustomAttributes[k] = x
 	}
 	if withParts {
-		parts := c.parts
-		if len(parts) > MaxConversationParts {
-			parts = parts[len(parts)-MaxConversationParts:]
-		}
-		pv := &convPartsView{Type: "conversation_part.list", ConversationParts: make([]partView, 0, len(parts)), TotalCount: len(c.parts)}
-		for _, p := range parts {
-			pv.ConversationParts = append(pv.ConversationParts, s.partView(p))
-		}
-		v.ConversationParts = pv
+		v.ConversationParts = &convPartsView{Type: "conversation_part.list", ConversationParts: newestPartViews(c.parts, s.partView), TotalCount: len(c.parts)}
 	}
 	return v
 }
@@ -511,15 +491,7 @@ func (s *Sandbox) convPageOf(list []*conversation, perPage int, cursor string) (
 // Handlers.
 
 func listConversations(q *request) (int, any) {
-	perPage, status, body := q.perPageQuery(DefaultConversationsPerPage)
-	if status != 0 {
-		return status, body
-	}
-	page, ok := q.s.convPageOf(q.s.conversations().order, perPage, q.r.URL.Query().Get("starting_after"))
-	if !ok {
-		return q.badCursor("starting_after")
-	}
-	return http.StatusOK, page
+	return timeList(q, DefaultConversationsPerPage, q.s.conversations().order, q.s.convPageOf)
 }
 
 const msgConversationNotFound = "Conversation not found"
@@ -547,24 +519,8 @@ func getConversation(q *request) (int, any) {
 }
 
 // plainText strips tags and unescapes entities; paragraphs and line breaks
-// become newlines.
-func plainText(s string) string {
-	r := strings.NewReplacer("</p><p>", "\n", "<br>", "\n", "<br/>", "\n", "<br />", "\n")
-	s = r.Replace(s)
-	var b strings.Builder
-	in := false
-	for _, ch := range s {
-		switch {
-		case ch == '<':
-			in = true
-		case ch == '>' && in:
-			in = false
-		case !in:
-			b.WriteRune(ch)
-		}
-	}
-	return strings.TrimSpace(html.UnescapeString(b.String()))
-}
+// become newlines (as the migration reads a body: htmltext).
+func plainText(s string) string { return htmltext.ToText(s) }
 
 // paragraph is how Intercom stores a plain-text message.
 func paragraph(text string) string {
@@ -906,13 +862,9 @@ func updateConversation(q *request) (int, any) {
 func convAttrValue(def *ConversationAttribute, raw json.RawMessage) (any, error) {
 	switch def.DataType {
 	case "integer":
-		var n json.Number
-		if err := json.Unmarshal(raw, &n); err != nil {
-			return nil, fmt.Errorf("must be an integer")
-		}
-		i, err := n.Int64()
+		i, err := integerValue(raw)
 		if err != nil {
-			return nil, fmt.Errorf("must be an integer")
+			return nil, err
 		}
 		return i, nil
 	default:
@@ -921,12 +873,7 @@ func convAttrValue(def *ConversationAttribute, raw json.RawMessage) (any, error)
 			return nil, fmt.Errorf("must be a string")
 		}
 		if def.DataType == "options" {
-			for _, o := range def.Options {
-				if o == s {
-					return s, nil
-				}
-			}
-			return nil, fmt.Errorf("must be one of its options %q", def.Options)
+			return optionValue(s, def.Options)
 		}
 		return s, nil
 	}

@@ -429,12 +429,8 @@ func listHelpCenters(q *request) (int, any) {
 }
 
 func getHelpCenter(q *request) (int, any) {
-	id, _ := parseContentID(q.param("help_center_id"))
-	h := q.s.helpCenters().byID[id]
-	if h == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	return http.StatusOK, q.s.helpCenterView(h)
+	find := func() *helpCenter { return contentParam(q, "help_center_id", q.s.helpCenters().byID) }
+	return contentGet(q, find, q.s.helpCenterView)
 }
 
 // ---- collections ----
@@ -458,16 +454,11 @@ func listCollections(q *request) (int, any) {
 }
 
 func (q *request) collectionParam() *collection {
-	id, _ := parseContentID(q.param("collection_id"))
-	return q.s.collections().byID[id]
+	return contentParam(q, "collection_id", q.s.collections().byID)
 }
 
 func getCollection(q *request) (int, any) {
-	c := q.collectionParam()
-	if c == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	return http.StatusOK, q.s.collectionView(c)
+	return contentGet(q, q.collectionParam, q.s.collectionView)
 }
 
 // depth is 1 for a top-level collection.
@@ -623,12 +614,8 @@ func createCollection(q *request) (int, any) {
 }
 
 func updateCollection(q *request) (int, any) {
-	old := q.collectionParam()
+	old, f, status, body := contentUpdate(q, q.collectionParam)
 	if old == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	f, status, body := q.contentFields()
-	if f == nil {
 		return status, body
 	}
 	c := *old
@@ -744,16 +731,11 @@ func searchArticles(q *request) (int, any) {
 }
 
 func (q *request) articleParam() *article {
-	id, _ := parseContentID(q.param("article_id"))
-	return q.s.articles().byID[id]
+	return contentParam(q, "article_id", q.s.articles().byID)
 }
 
 func getArticle(q *request) (int, any) {
-	a := q.articleParam()
-	if a == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	return http.StatusOK, q.s.articleView(a, true)
+	return contentGet(q, q.articleParam, func(a *article) articleView { return q.s.articleView(a, true) })
 }
 
 // applyArticleText applies title, description, body, author_id and state
@@ -893,12 +875,8 @@ func createArticle(q *request) (int, any) {
 }
 
 func updateArticle(q *request) (int, any) {
-	old := q.articleParam()
+	old, f, status, body := contentUpdate(q, q.articleParam)
 	if old == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	f, status, body := q.contentFields()
-	if f == nil {
 		return status, body
 	}
 	a := copyArticle(old)
@@ -917,12 +895,7 @@ func updateArticle(q *request) (int, any) {
 }
 
 func deleteArticle(q *request) (int, any) {
-	a := q.articleParam()
-	if a == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	delete(q.s.articles().byID, a.id)
-	return http.StatusOK, contentDeletedView{ID: contentID(a.id), Object: "article", Deleted: true}
+	return contentDelete(q, "article_id", q.s.articles().byID, "article")
 }
 
 // ---- internal articles ----
@@ -949,16 +922,11 @@ func searchInternalArticles(q *request) (int, any) {
 }
 
 func (q *request) internalArticleParam() *internalArticle {
-	id, _ := parseContentID(q.param("internal_article_id"))
-	return q.s.internalArticles().byID[id]
+	return contentParam(q, "internal_article_id", q.s.internalArticles().byID)
 }
 
 func getInternalArticle(q *request) (int, any) {
-	a := q.internalArticleParam()
-	if a == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	return http.StatusOK, internalArticleView(a)
+	return contentGet(q, q.internalArticleParam, internalArticleView)
 }
 
 func (q *request) applyInternalArticleFields(a *internalArticle, f map[string]json.RawMessage) (int, any) {
@@ -1016,12 +984,8 @@ func createInternalArticle(q *request) (int, any) {
 }
 
 func updateInternalArticle(q *request) (int, any) {
-	old := q.internalArticleParam()
+	old, f, status, body := contentUpdate(q, q.internalArticleParam)
 	if old == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	f, status, body := q.contentFields()
-	if f == nil {
 		return status, body
 	}
 	a := *old
@@ -1034,10 +998,5 @@ func updateInternalArticle(q *request) (int, any) {
 }
 
 func deleteInternalArticle(q *request) (int, any) {
-	a := q.internalArticleParam()
-	if a == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	delete(q.s.internalArticles().byID, a.id)
-	return http.StatusOK, contentDeletedView{ID: contentID(a.id), Object: "internal_article", Deleted: true}
+	return contentDelete(q, "internal_article_id", q.s.internalArticles().byID, "internal_article")
 }

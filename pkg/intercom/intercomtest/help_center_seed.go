@@ -19,6 +19,17 @@ import (
 
 func contentClamp(v, lo, hi int) int { return min(max(v, lo), hi) }
 
+// contentSeedCount gives a content store its ids (of kind) and says how
+// many records the workspace gets: one per per contacts, clamped to lo..hi;
+// none in an empty workspace.
+func contentSeedCount(s *Sandbox, g *gen, ids *contentIDs, kind string, per, lo, hi int) int {
+	*ids = newContentIDs(s.salt, kind)
+	if g.ctx.contacts == 0 {
+		return 0
+	}
+	return contentClamp(g.ctx.contacts/per, lo, hi)
+}
+
 // contentLanguagePool are the locales a seeded help center may offer
 // besides the default.
 var contentLanguagePool = []string{"fr", "de", "es", "pt-BR", "ja", "nl", "it"}
@@ -65,12 +76,11 @@ var sectionNames = []string{"Basics", "Advanced", "FAQ", "Setup", "Best practice
 
 func seedCollections(s *Sandbox, g *gen) {
 	st := s.collections()
-	st.ids = newContentIDs(s.salt, "collections")
-	if g.ctx.contacts == 0 {
+	n := contentSeedCount(s, g, &st.ids, "collections", 100, 3, 40)
+	if n == 0 {
 		return
 	}
 	hcs := s.helpCenters()
-	n := contentClamp(g.ctx.contacts/100, 3, 40)
 	var made []*collection
 	used := map[string]bool{}
 	for i := 0; i < n; i++ {
@@ -152,15 +162,13 @@ func articleBody(g *gen, marker string) string {
 
 func seedArticles(s *Sandbox, g *gen) {
 	st := s.articles()
-	st.ids = newContentIDs(s.salt, "articles")
-	if g.ctx.contacts == 0 {
+	n := contentSeedCount(s, g, &st.ids, "articles", 10, 3, 400)
+	if n == 0 {
 		return
 	}
 	admins := s.admins().list
 	langs := s.helpCenters().languages
-	cols := s.collections()
-	colIDs := contentSortedIDs(cols.byID)
-	n := contentClamp(g.ctx.contacts/10, 3, 400)
+	colIDs := contentSortedIDs(s.collections().byID)
 	used := map[string]bool{}
 	var made []*article
 	state := func(p float64) string {
@@ -223,13 +231,12 @@ var internalTopics = []string{
 
 func seedInternalArticles(s *Sandbox, g *gen) {
 	st := s.internalArticles()
-	st.ids = newContentIDs(s.salt, "internal_articles")
-	if g.ctx.contacts == 0 {
+	n := contentSeedCount(s, g, &st.ids, "internal_articles", 40, 2, 100)
+	if n == 0 {
 		return
 	}
 	admins := s.admins().list
 	langs := s.helpCenters().languages
-	n := contentClamp(g.ctx.contacts/40, 2, 100)
 	for i := 0; i < n; i++ {
 		a := &internalArticle{id: st.ids.take(), title: "Internal: " + numberedTitle(internalTopics, i), body: "<p>" + g.pick(articleSentences) + "</p>",
 			owner: admins[g.intn(len(admins))].num, author: admins[g.intn(len(admins))].num, locale: contentDefaultLocale}

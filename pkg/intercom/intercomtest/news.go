@@ -198,16 +198,11 @@ func listNewsfeeds(q *request) (int, any) {
 }
 
 func (q *request) newsfeedParam() *newsfeed {
-	id, _ := parseContentID(q.param("newsfeed_id"))
-	return q.s.newsfeeds().byID[id]
+	return contentParam(q, "newsfeed_id", q.s.newsfeeds().byID)
 }
 
 func getNewsfeed(q *request) (int, any) {
-	f := q.newsfeedParam()
-	if f == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	return http.StatusOK, newsfeedView(f)
+	return contentGet(q, q.newsfeedParam, newsfeedView)
 }
 
 func listNewsfeedItems(q *request) (int, any) {
@@ -245,16 +240,11 @@ func listNewsItems(q *request) (int, any) {
 }
 
 func (q *request) newsItemParam() *newsItem {
-	id, _ := parseContentID(q.param("news_item_id"))
-	return q.s.newsItems().byID[id]
+	return contentParam(q, "news_item_id", q.s.newsItems().byID)
 }
 
 func getNewsItem(q *request) (int, any) {
-	it := q.newsItemParam()
-	if it == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	return http.StatusOK, q.s.newsItemView(it)
+	return contentGet(q, q.newsItemParam, q.s.newsItemView)
 }
 
 func newsStringList(raw json.RawMessage) ([]string, bool) {
@@ -378,12 +368,8 @@ func createNewsItem(q *request) (int, any) {
 }
 
 func updateNewsItem(q *request) (int, any) {
-	old := q.newsItemParam()
+	old, f, status, body := contentUpdate(q, q.newsItemParam)
 	if old == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	f, status, body := q.contentFields()
-	if f == nil {
 		return status, body
 	}
 	it := *old
@@ -397,12 +383,7 @@ func updateNewsItem(q *request) (int, any) {
 }
 
 func deleteNewsItem(q *request) (int, any) {
-	it := q.newsItemParam()
-	if it == nil {
-		return q.fail(http.StatusNotFound, CodeNotFound, MsgNotFound)
-	}
-	delete(q.s.newsItems().byID, it.id)
-	return http.StatusOK, contentDeletedView{ID: contentID(it.id), Object: "news-item", Deleted: true}
+	return contentDelete(q, "news_item_id", q.s.newsItems().byID, "news-item")
 }
 
 // ---- generator ----
@@ -438,13 +419,12 @@ var reactionSets = [][]string{{"👍", "🎉", "❤️"}, {"😍", "😐", "😞
 // to feeds without a publish time.
 func seedNewsItems(s *Sandbox, g *gen) {
 	st := s.newsItems()
-	st.ids = newContentIDs(s.salt, "news_items")
-	if g.ctx.contacts == 0 {
+	n := contentSeedCount(s, g, &st.ids, "news_items", 20, 3, 200)
+	if n == 0 {
 		return
 	}
 	admins := s.admins().list
 	feeds := s.newsfeeds().list
-	n := contentClamp(g.ctx.contacts/20, 3, 200)
 	for i := 0; i < n; i++ {
 		it := &newsItem{id: st.ids.take(), title: numberedTitle(newsTopics, i), body: "<p>" + g.pick(articleSentences) + "</p>",
 			sender: admins[g.intn(len(admins))].num, state: "live", silent: g.chance(0.2)}

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,6 +92,40 @@ func (q *request) perPageQuery(def int) (perPage int, status int, body any) {
 		return 0, status, body
 	}
 	return perPage, 0, nil
+}
+
+// timeList answers GET of a list kept in creation order and paged by
+// starting_after (contacts, conversations): per_page (def when absent),
+// then the page pageOf cuts of list after the cursor, 400 for a cursor it
+// did not make.
+func timeList[T, V any](q *request, def int, list []T, pageOf func([]T, int, string) (sampledPage[V], bool)) (int, any) {
+	perPage, status, body := q.perPageQuery(def)
+	if status != 0 {
+		return status, body
+	}
+	page, ok := pageOf(list, perPage, q.r.URL.Query().Get("starting_after"))
+	if !ok {
+		return q.badCursor("starting_after")
+	}
+	return http.StatusOK, page
+}
+
+// createdBefore is a record kept in creation order: before reports whether
+// it comes before the record created at createdAt and numbered seq.
+type createdBefore interface {
+	before(createdAt, seq int64) bool
+}
+
+// insertInOrder puts x (created at createdAt, numbered seq) into list, kept
+// in creation order: an append when x is the newest, as almost every new
+// record is.
+func insertInOrder[T createdBefore](list []T, x T, createdAt, seq int64) []T {
+	n := len(list)
+	if n == 0 || list[n-1].before(createdAt, seq) {
+		return append(list, x)
+	}
+	i := sort.Search(n, func(i int) bool { return !list[i].before(createdAt, seq) })
+	return slices.Insert(list, i, x)
 }
 
 // badCursor answers a cursor the list did not make; field is where it was

@@ -60,16 +60,7 @@ func (q *request) parseReply(takesPart func(contactID string) bool, notTaking st
 			return fail(q.invalid("message_type", "message_type must be comment or note"))
 		}
 	case "user":
-		cs := q.s.contacts()
-		switch {
-		case in.IntercomUserID != "":
-			r.contact = cs.byID[in.IntercomUserID]
-		case in.UserID != "":
-			r.contact = cs.byExternalID[in.UserID]
-		case in.Email != "":
-			r.contact = cs.userByEmail[strings.ToLower(in.Email)]
-		}
-		if r.contact == nil {
+		if r.contact = q.s.contacts().byRef(in.IntercomUserID, in.UserID, in.Email); r.contact == nil {
 			return fail(q.fail(http.StatusNotFound, CodeNotFound, MsgUserNotFound))
 		}
 		if !takesPart(r.contact.id) {

@@ -395,7 +395,7 @@ func (s *Sandbox) ticketView(t *ticket, withParts bool) ticketView {
 	v := ticketView{
 		Type: "ticket", ID: t.id, TicketID: strconv.FormatInt(t.number, 10), Category: typ.category,
 		Attributes: map[string]any{}, TicketType: s.ticketTypeView(typ),
-		Contacts:        convContactsView{Type: "contact.list", Contacts: []contactRefView{}},
+		Contacts:        s.contactRefs(t.contacts),
 		AdminAssigneeID: "0", TeamAssigneeID: "0", CreatedAt: t.createdAt, UpdatedAt: t.updatedAt, Open: t.open,
 		LinkedObjects: linkedObjectsView{Type: "list", Data: []any{}}, IsShared: typ.category == "Customer",
 	}
@@ -412,24 +412,8 @@ func (s *Sandbox) ticketView(t *ticket, withParts bool) ticketView {
 	for k, x := range t.attrs {
 		v.Attributes[k] = ticketAttrOut(typ, k, x)
 	}
-	cs := s.contacts()
-	for _, id := range t.contacts {
-		ref := contactRefView{Type: "contact", ID: id}
-		if c := cs.byID[id]; c != nil {
-			ref.ExternalID = strOrNil(c.externalID)
-		}
-		v.Contacts.Contacts = append(v.Contacts.Contacts, ref)
-	}
 	if withParts {
-		parts := t.parts
-		if len(parts) > MaxConversationParts {
-			parts = parts[len(parts)-MaxConversationParts:]
-		}
-		pv := &ticketPartsView{Type: "ticket_part.list", Parts: make([]ticketPartView, 0, len(parts)), TotalCount: len(t.parts)}
-		for _, p := range parts {
-			pv.Parts = append(pv.Parts, s.ticketPartView(p))
-		}
-		v.Parts = pv
+		v.Parts = &ticketPartsView{Type: "ticket_part.list", Parts: newestPartViews(t.parts, s.ticketPartView), TotalCount: len(t.parts)}
 	}
 	return v
 }
@@ -700,13 +684,9 @@ func ticketAttrValue(a *ticketAttr, raw json.RawMessage) (any, error) {
 		}
 		return s, nil
 	case "integer", "datetime":
-		var n json.Number
-		if err := json.Unmarshal(raw, &n); err != nil {
-			return nil, fmt.Errorf("must be an integer")
-		}
-		i, err := n.Int64()
+		i, err := integerValue(raw)
 		if err != nil {
-			return nil, fmt.Errorf("must be an integer")
+			return nil, err
 		}
 		return i, nil
 	case "decimal":
@@ -776,16 +756,8 @@ func createTicket(q *request) (int, any) {
 	if in.CompanyID != nil {
 		return q.failField(http.StatusBadRequest, CodeParameterInvalid, "the sandbox does not attach companies to tickets", "company_id")
 	}
-	cs := q.s.contacts()
-	var ct *contact
-	switch ref := in.Contacts[0]; {
-	case ref.ID != "":
-		ct = cs.byID[ref.ID]
-	case ref.ExternalID != "":
-		ct = cs.byExternalID[ref.ExternalID]
-	case ref.Email != "":
-		ct = cs.userByEmail[strings.ToLower(ref.Email)]
-	}
+	ref := in.Contacts[0]
+	ct := q.s.contacts().byRef(ref.ID, ref.ExternalID, ref.Email)
 	if ct == nil {
 		return q.fail(http.StatusNotFound, CodeNotFound, MsgUserNotFound)
 	}
