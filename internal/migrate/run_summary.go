@@ -81,8 +81,12 @@ func (r RunSummary) Print(w io.Writer) {
 		fmt.Fprintf(w, " (changes since %s)", r.Since.UTC().Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, ": %s in %s, %d record(s) written\n", r.State, r.Duration.Round(time.Millisecond), r.Writes)
-	if len(r.Moved) == 0 {
-		fmt.Fprintln(w, "  nothing moved: no change at the source since")
+	switch {
+	case len(r.Moved) > 0:
+	case !r.Since.IsZero():
+		fmt.Fprintf(w, "  nothing moved: no change at the source since %s\n", r.Since.UTC().Format(time.RFC3339))
+	default:
+		fmt.Fprintln(w, "  nothing moved: the destination held every record already")
 	}
 	for _, p := range r.Moved {
 		var parts []string
