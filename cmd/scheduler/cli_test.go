@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/icmigrate/icmigrate/internal/migrate"
 	"github.com/icmigrate/icmigrate/internal/redisconn/redistest"
 	"github.com/icmigrate/icmigrate/internal/store"
 	"github.com/icmigrate/icmigrate/pkg/intercom/intercomtest"
@@ -452,5 +453,31 @@ func TestFailuresAndRequeue(t *testing.T) {
 	}
 	if n, _ := rdb.LLen(ctx, "asynq:{"+queue+"}:pending").Result(); n != 1 {
 		t.Fatalf("%d tasks pending on the migration's queue, want the contacts phase's first unit", n)
+	}
+}
+
+// TestWaitAndReportWithoutTokens: a process that holds no token (a requeue
+// needs Redis only) follows a run to its end and says why it prints no
+// report; the exit status is the run's, not the report's.
+func TestWaitAndReportWithoutTokens(t *testing.T) {
+	rdb := redistest.Client(t)
+	ctx := context.Background()
+	id, queue := unique("cli-wait-"), unique("cliq-wait-")
+	t.Cleanup(func() { removeFromRedis(t, rdb, id, queue) })
+	m := &store.Migration{ID: id, Phases: []string{"tags"}, Queue: queue, Run: 1, State: store.StateDone,
+		Source: store.Endpoint{Region: "us", AppID: "a"}, Dest: store.Endpoint{Region: "eu", AppID: "b"}}
+	if err := store.New(rdb).Put(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, Queue: queue})
+	defer e.Close()
+	var out bytes.Buffer
+	if err := waitAndReport(ctx, e, id, 10*time.Millisecond, &out); err != nil {
+		t.Fatalf("a done run without failures: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"run 1: done", "no report of what the API cannot create", "no source token"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -297,20 +297,16 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	if *sample < 0 {
 		return fmt.Errorf("--sample %d: want 0 (everything) or more", *sample)
 	}
-	var tokens secret.Tokens
-	for _, side := range []secret.Side{secret.Source, secret.Dest} {
-		toks, err := secret.FromEnv(side)
-		if err != nil {
-			return err
-		}
-		tokens.Add(toks...)
+	tokens, err := envTokens() // ops.go
+	if err != nil {
+		return err
 	}
 	rdb, log, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: &tokens, UserAgent: version.UserAgent(), Logger: log})
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: tokens, UserAgent: version.UserAgent(), Logger: log})
 	defer e.Close()
 	m, err := e.Store().Get(ctx, *id)
 	if err != nil {

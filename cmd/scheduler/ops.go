@@ -14,6 +14,7 @@ import (
 
 	"github.com/icmigrate/icmigrate/internal/migrate"
 	"github.com/icmigrate/icmigrate/internal/report"
+	"github.com/icmigrate/icmigrate/internal/secret"
 	"github.com/icmigrate/icmigrate/internal/store"
 	"github.com/icmigrate/icmigrate/internal/version"
 )
@@ -102,7 +103,10 @@ func runRequeue(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	e := migrate.NewEngine(migrate.Options{Redis: rdb, UserAgent: version.UserAgent(), Logger: log, Queue: m.Queue})
+	// The tokens of the environment, when it has them, let --wait print the
+	// migration's report; the requeue itself needs Redis only.
+	tokens, _ := envTokens() // an error: no report, the requeue goes on
+	e := migrate.NewEngine(migrate.Options{Redis: rdb, Tokens: tokens, UserAgent: version.UserAgent(), Logger: log, Queue: m.Queue})
 	defer e.Close()
 	res, err := e.Requeue(ctx, *id, entities)
 	if err != nil {
@@ -125,8 +129,11 @@ func waitAndReport(ctx context.Context, e *migrate.Engine, id string, every time
 		if ferr := printFailures(ctx, stdout, e, st); ferr != nil {
 			return ferr
 		}
+		// The report reads both workspaces; a process without the tokens
+		// (a requeue needs Redis only) says why there is none, and the
+		// exit status stays the run's.
 		if rerr := printReport(ctx, stdout, e, st.Migration, true); rerr != nil {
-			return rerr
+			fmt.Fprintf(stdout, "no report of what the API cannot create: %v\n", rerr)
 		}
 	}
 	if err != nil {
@@ -155,4 +162,20 @@ func printReport(ctx context.Context, w io.Writer, e *migrate.Engine, m *store.M
 		}
 	}
 	return report.Print(w, ents, rm)
+}
+
+// envTokens reads the tokens of both sides from the environment. With an
+// error (a side without a token) it still returns those it found.
+func envTokens() (*secret.Tokens, error) {
+	var tokens secret.Tokens
+	var errs []error
+	for _, side := range []secret.Side{secret.Source, secret.Dest} {
+		toks, err := secret.FromEnv(side)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		tokens.Add(toks...)
+	}
+	return &tokens, errors.Join(errs...)
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -167,17 +166,8 @@ func TestMigrationMetricsAndLogs(t *testing.T) {
 	t.Cleanup(func() { rdb.Close() })
 
 	sandbox := func(region string, token string, contacts, invalid, perMinute int, wrap func(http.Handler) http.Handler) string {
-		sb, err := intercomtest.New(intercomtest.Options{Region: region, Tokens: []string{token}, Seed: 77,
-			Contacts: contacts, InvalidContacts: invalid, RateLimitPerMinute: perMinute, Unvalidated: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var h http.Handler = sb
-		if wrap != nil {
-			h = wrap(h)
-		}
-		srv := httptest.NewServer(h)
-		t.Cleanup(srv.Close)
+		_, srv := intercomtest.NewWrappedServer(t, intercomtest.Options{Region: region, Tokens: []string{token}, Seed: 77,
+			Contacts: contacts, InvalidContacts: invalid, RateLimitPerMinute: perMinute, Unvalidated: true}, wrap)
 		return srv.URL
 	}
 	perWindow := opRateLimit / 6

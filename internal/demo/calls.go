@@ -13,7 +13,7 @@ var entityOfRoute = []struct{ prefix, entity string }{
 	{"POST /contacts/{contact_id}/notes", "notes"},
 	{"POST /contacts/{contact_id}/subscriptions", "consent"},
 	{"DELETE /contacts/{contact_id}/subscriptions", "consent"},
-	{"POST /contacts/{contact_id}/tags", "contact_tags"},
+	{"DELETE /contacts/{contact_id}/tags", "tags"},
 	{"POST /contacts", "contacts"},
 	{"PUT /contacts", "contacts"},
 	{"POST /companies", "companies"},

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -65,17 +64,8 @@ func newRigLimits(t *testing.T, contacts, invalid int, wrapDst func(http.Handler
 	t.Cleanup(func() { r.rdb.Close() })
 
 	sandbox := func(region, token string, contacts, invalid int, wrap func(http.Handler) http.Handler) string {
-		sb, err := intercomtest.New(intercomtest.Options{Region: region, Tokens: []string{token}, Seed: 11,
-			Contacts: contacts, InvalidContacts: invalid, RateLimitPerMinute: 600_000, Unvalidated: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var h http.Handler = sb
-		if wrap != nil {
-			h = wrap(h)
-		}
-		srv := httptest.NewServer(h)
-		t.Cleanup(srv.Close)
+		_, srv := intercomtest.NewWrappedServer(t, intercomtest.Options{Region: region, Tokens: []string{token}, Seed: 11,
+			Contacts: contacts, InvalidContacts: invalid, RateLimitPerMinute: 600_000, Unvalidated: true}, wrap)
 		return srv.URL
 	}
 	srcURL := sandbox("us", srcToken, contacts, invalid, nil)

@@ -87,13 +87,8 @@ func newSide(t *testing.T, rdb redis.UniversalClient, name string, contacts int,
 	s := &side{id: unique("t-" + name + "-"), queue: unique("icmtest-" + name + "-"), srcTok: "fair-" + name + "-src", dstTok: "fair-" + name + "-dst", contacts: contacts}
 	var srcSrv *httptest.Server
 	s.src, srcSrv = intercomtest.NewServer(t, intercomtest.Options{Region: "us", Tokens: []string{s.srcTok}, Seed: 11, Contacts: contacts, Entities: []string{"contacts"}, RateLimitPerMinute: 600_000})
-	s.dst, _ = intercomtest.NewServer(t, intercomtest.Options{Region: "eu", Tokens: []string{s.dstTok}, Seed: 11, RateLimitPerMinute: 600_000})
-	var dh http.Handler = s.dst
-	if wrapDst != nil {
-		dh = wrapDst(dh)
-	}
-	dstSrv := httptest.NewServer(dh)
-	t.Cleanup(dstSrv.Close)
+	var dstSrv *httptest.Server
+	s.dst, dstSrv = intercomtest.NewWrappedServer(t, intercomtest.Options{Region: "eu", Tokens: []string{s.dstTok}, Seed: 11, RateLimitPerMinute: 600_000}, wrapDst)
 	s.srcURL, s.dstURL = srcSrv.URL, dstSrv.URL
 	var tokens secret.Tokens
 	tokens.Add(s.srcTok, s.dstTok)

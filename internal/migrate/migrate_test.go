@@ -78,22 +78,11 @@ func newHarnessWith(t *testing.T, rdb redis.UniversalClient, opts intercomtest.O
 	h := &harness{t: t, rdb: rdb, id: unique("t-"), queue: unique("icmtest-")}
 	so := opts
 	so.Region, so.Tokens, so.Seed = "us", []string{srcToken}, 7
-	h.src, _ = intercomtest.NewServer(t, so)
-	var sh http.Handler = h.src
-	if wrapSrc != nil {
-		sh = wrapSrc(sh)
-	}
-	srcSrv := httptest.NewServer(sh)
-	t.Cleanup(srcSrv.Close)
+	var srcSrv, dstSrv *httptest.Server
+	h.src, srcSrv = intercomtest.NewWrappedServer(t, so, wrapSrc)
 	do := opts
 	do.Region, do.Tokens, do.Seed, do.Contacts, do.InvalidContacts = "eu", []string{dstToken}, 7, 0, 0
-	h.dst, _ = intercomtest.NewServer(t, do)
-	var dh http.Handler = h.dst
-	if wrapDst != nil {
-		dh = wrapDst(dh)
-	}
-	dstSrv := httptest.NewServer(dh)
-	t.Cleanup(dstSrv.Close)
+	h.dst, dstSrv = intercomtest.NewWrappedServer(t, do, wrapDst)
 	h.srcURL, h.dstURL = srcSrv.URL, dstSrv.URL
 	var tokens secret.Tokens
 	tokens.Add(srcToken, dstToken)

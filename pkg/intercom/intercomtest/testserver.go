@@ -1,6 +1,7 @@
 package intercomtest
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -15,6 +16,14 @@ import (
 // it fails the test if the sandbox refused to send a response because it
 // violated the spec (see ResponseViolations).
 func NewServer(t testing.TB, opts Options) (*Sandbox, *httptest.Server) {
+	t.Helper()
+	return NewWrappedServer(t, opts, nil)
+}
+
+// NewWrappedServer is NewServer with the sandbox behind wrap (when not nil):
+// a test's middleware that loses answers, injects 429s or counts calls sees
+// every request before the sandbox does.
+func NewWrappedServer(t testing.TB, opts Options, wrap func(http.Handler) http.Handler) (*Sandbox, *httptest.Server) {
 	t.Helper()
 	if opts.Validator == nil && !opts.Unvalidated {
 		if opts.SpecPath != "" {
@@ -31,7 +40,11 @@ func NewServer(t testing.TB, opts Options) (*Sandbox, *httptest.Server) {
 	if err != nil {
 		t.Fatalf("intercomtest: %v", err)
 	}
-	srv := httptest.NewServer(sb)
+	var h http.Handler = sb
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
 		for _, v := range sb.ResponseViolations() {
